@@ -1,0 +1,200 @@
+"""Command line: ``python -m bench <verb> ...``; each verb calls one function of the package."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from bench import __version__, defaults
+from bench.errors import BenchError
+
+Handler = Callable[[argparse.Namespace], int | None]
+
+
+def _cmd_tasks(args: argparse.Namespace) -> None:
+    from bench.data.tasks import all_tasks
+
+    rows = [(t.name, t.setting, ",".join(t.domains), str(t.image_size), "yes" if t.labels else "no", t.suite,
+             str(t.root(args.data_root)), t.description) for t in all_tasks()]
+    _table(("task", "setting", "domains", "size", "labels", "suite", "files", "description"), rows)
+
+
+def _cmd_data_digits(args: argparse.Namespace) -> None:
+    from bench.data.digits import DigitsConfig, build_digits
+
+    cfg = DigitsConfig(seed=args.seed, size=args.size, test_fraction=args.test_fraction,
+                       train_per_digit=args.train_per_digit, test_per_digit=args.test_per_digit)
+    for path in build_digits(args.out, cfg, force=args.force):
+        print(path)
+    if args.preview:
+        from bench.report.grids import domain_preview
+
+        domain_preview(Path(args.out), args.preview)
+        print(args.preview)
+
+
+def _cmd_data_fetch(args: argparse.Namespace) -> None:
+    from bench.data.standard import ensure_dataset
+
+    print(ensure_dataset(args.name, args.data_root))
+
+
+def _cmd_data_list(args: argparse.Namespace) -> None:
+    from bench.data.standard import all_datasets
+
+    _table(("dataset", "layout", "archive", "sha256", "url"),
+           [(e.name, e.layout, e.archive, e.sha256 or "(recorded on first download)", e.url) for e in all_datasets()])
+
+
+def _cmd_methods(args: argparse.Namespace) -> None:
+    from bench.registry import registry
+
+    rows = [(cls.name, ",".join(sorted(cls.settings)), "yes" if cls.multimodal else "no", cls.directions,
+             cls.supervision, cls.paper) for cls in registry().values()]
+    _table(("method", "settings", "multimodal", "directions", "supervision", "paper"), rows)
+
+
+def _cmd_describe(args: argparse.Namespace) -> None:
+    from bench.describe import describe
+    from bench.hparams import parse_assignments
+
+    overrides = {} if args.paper else _suite_hparams(args.config, args.method)
+    overrides.update(parse_assignments(args.set))
+    print(json.dumps(describe(args.method, args.image_size, overrides), indent=2))
+
+
+def _suite_hparams(config: str | None, method: str) -> dict:
+    if not config or not Path(config).is_file():
+        return {}
+    from bench.suite import method_overrides
+
+    return method_overrides(config, method)
+
+
+def _cmd_train(args: argparse.Namespace) -> None:
+    from bench.hparams import parse_assignments
+    from bench.train import make_spec, train
+
+    overrides, steps = {}, args.steps
+    if args.config:
+        from bench.suite import method_overrides, method_steps
+
+        overrides = method_overrides(args.config, args.method, args.task)
+        steps = steps if steps is not None else method_steps(args.config, args.method, args.task)
+    overrides.update(parse_assignments(args.set))
+    spec = make_spec(args.task, args.method, args.seed, steps if steps is not None else 1000, overrides,
+                     args.image_size)
+    summary = train(spec, args.out, resume=args.resume, device=args.device, threads=args.threads,
+                    sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
+                    data_root=args.data_root, progress=not args.quiet)
+    print(json.dumps({k: summary[k] for k in ("task", "method", "steps", "wall_s", "train_images_per_s")}))
+
+
+def _cmd_translate(args: argparse.Namespace) -> None:
+    from bench.translate import translate_run
+
+    result = translate_run(args.run, args.out, k=args.k, n_diverse=args.n, batch_size=args.batch_size,
+                           device=args.device, threads=args.threads, data_root=args.data_root,
+                           progress=not args.quiet)
+    print(json.dumps({"out": args.out, "directions": list(result["directions"]),
+                      "images_per_s": result["translate_images_per_s"]}))
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    for row in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip())
+
+
+def _common(p: argparse.ArgumentParser, device: bool = False) -> None:
+    p.add_argument("--data-root", help=f"folder of the tasks' files (default ${defaults.DATA_ROOT_ENV} or "
+                                       f"{defaults.DEFAULT_DATA_ROOT})")
+    if device:
+        p.add_argument("--device", help="cuda, cuda:1, mps or cpu (default: the best available)")
+        p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="i2ibench: train, translate, score and "
+                                     "compare image-to-image translation methods.")
+    parser.add_argument("--version", action="version", version=f"i2ibench {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = verbs.add_parser("tasks", help="list the registered tasks")
+    _common(p)
+    p.set_defaults(func=_cmd_tasks)
+
+    p = verbs.add_parser("data", help="build the embedded suite or fetch a standard dataset")
+    data = p.add_subparsers(dest="data_verb", required=True, metavar="ACTION")
+    d = data.add_parser("digits", help="build the embedded digits suite (hand, mnistm, syn)")
+    d.add_argument("--out", default=defaults.DEFAULT_DATA_ROOT, help="data root to write the task folders into")
+    d.add_argument("--seed", type=int, default=defaults.DIGITS_SEED)
+    d.add_argument("--size", type=int, default=defaults.DIGITS_SIZE, help="image size in pixels")
+    d.add_argument("--test-fraction", type=float, default=defaults.DIGITS_TEST_FRACTION,
+                   help="share of the source digits held out for testing")
+    d.add_argument("--train-per-digit", type=int, default=defaults.DIGITS_TRAIN_PER_DIGIT,
+                   help="renditions of each training source digit")
+    d.add_argument("--test-per-digit", type=int, default=defaults.DIGITS_TEST_PER_DIGIT,
+                   help="renditions of each test source digit")
+    d.add_argument("--force", action="store_true", help="rebuild even if an identical build exists")
+    d.add_argument("--preview", help="also write a PNG grid of each domain's test images here")
+    d.set_defaults(func=_cmd_data_digits)
+    d = data.add_parser("fetch", help="download, verify and extract a standard dataset")
+    d.add_argument("name")
+    _common(d)
+    d.set_defaults(func=_cmd_data_fetch)
+    d = data.add_parser("list", help="list the standard datasets")
+    d.set_defaults(func=_cmd_data_list)
+
+    p = verbs.add_parser("methods", help="list the registered methods")
+    p.set_defaults(func=_cmd_methods)
+
+    p = verbs.add_parser("describe", help="parameter counts of a method's networks, as JSON")
+    p.add_argument("method")
+    p.add_argument("--image-size", type=int, default=256)
+    p.add_argument("--paper", action="store_true", help="the paper's configuration (ignore the suite config)")
+    p.add_argument("--config", default="config/config.yaml", help="suite config whose widths apply without --paper")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyper-parameter")
+    p.set_defaults(func=_cmd_describe)
+
+    p = verbs.add_parser("train", help="train a method on a task")
+    p.add_argument("--task", required=True)
+    p.add_argument("--method", required=True)
+    p.add_argument("--seed", type=int, default=defaults.TRAIN_SEED)
+    p.add_argument("--out", required=True, help="run folder (checkpoint, log, samples)")
+    p.add_argument("--steps", type=int, help="training iterations (default: the config's budget, else 1000)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyper-parameter")
+    p.add_argument("--config", help="suite config (config/config.yaml) whose widths and budgets apply")
+    p.add_argument("--image-size", type=int, help="train at another image size than the task's")
+    p.add_argument("--resume", action="store_true", help="continue from the run folder's last checkpoint, if any")
+    p.add_argument("--sample-every", type=int, default=defaults.SAMPLE_EVERY)
+    p.add_argument("--checkpoint-every", type=int, default=defaults.CHECKPOINT_EVERY)
+    p.add_argument("--log-every", type=int, default=defaults.LOG_EVERY)
+    _common(p, device=True)
+    p.set_defaults(func=_cmd_train)
+
+    p = verbs.add_parser("translate", help="translate a run's whole test set into a tensor file")
+    p.add_argument("--run", required=True, help="run folder written by `train`")
+    p.add_argument("--out", required=True, help="output file (.pt)")
+    p.add_argument("--k", type=int, default=defaults.DIVERSITY_K, help="outputs per input for multimodal methods")
+    p.add_argument("--n", type=int, default=defaults.DIVERSITY_N, help="inputs that get k outputs")
+    p.add_argument("--batch-size", type=int, default=64)
+    _common(p, device=True)
+    p.set_defaults(func=_cmd_translate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except BenchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,95 @@
+"""Training batches as a pure function of (seed, step): resuming a run replays exactly the same data."""
+
+from __future__ import annotations
+
+import torch
+
+from bench.data.readers import ImageSet, Split
+
+_MIX = 1_000_003
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [0, 255] → float [-1, 1]."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+def to_uint8(images: torch.Tensor) -> torch.Tensor:
+    """float [-1, 1] → uint8 [0, 255] (values outside the range are clamped)."""
+    return images.detach().clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
+
+
+def _generator(*keys: int) -> torch.Generator:
+    seed = 0
+    for k in keys:
+        seed = (seed * _MIX + int(k)) % (2**63 - 1)
+    return torch.Generator().manual_seed(seed)
+
+
+class BatchSampler:
+    """Draws training batches: epoch-wise reshuffled indices, random crop to the image size, optional flip.
+
+    Paired tasks take the same indices, crop and flip for A and B; unpaired tasks draw A and B
+    independently; multi-domain tasks draw from the union of all domains and say which domain each image is.
+    """
+
+    def __init__(self, split: Split, batch_size: int, seed: int, device: torch.device | str = "cpu"):
+        self.split, self.batch_size, self.seed = split, batch_size, seed
+        self.device = torch.device(device)
+        task = split.task
+        self.size, self.flip = task.image_size, task.flip
+        if split.task.setting == "multidomain":
+            self.pool = ImageSet("all", torch.cat([s.images for s in split.sets]),
+                                 [i for s in split.sets for i in s.ids],
+                                 torch.cat([s.labels for s in split.sets]) if task.labels else None)
+            self.pool_domain = torch.cat([torch.full((len(s),), d, dtype=torch.long)
+                                          for d, s in enumerate(split.sets)])
+
+    def _indices(self, n: int, stream: int, step: int) -> torch.Tensor:
+        """Batch ``step``'s indices into a set of ``n`` items: a fresh permutation every epoch."""
+        start = step * self.batch_size
+        out = []
+        while len(out) < self.batch_size:
+            epoch, offset = divmod(start + len(out), n)
+            perm = torch.randperm(n, generator=_generator(self.seed, stream, epoch))
+            out.extend(perm[offset:offset + self.batch_size - len(out)].tolist())
+        return torch.tensor(out, dtype=torch.long)
+
+    def _augment(self, images: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """Random crop to the image size and horizontal flip (if the task allows it), per sample."""
+        b, _, h, w = images.shape
+        if (h, w) != (self.size, self.size):
+            tops = torch.randint(0, h - self.size + 1, (b,), generator=gen)
+            lefts = torch.randint(0, w - self.size + 1, (b,), generator=gen)
+            images = torch.stack([img[:, t:t + self.size, l:l + self.size]
+                                  for img, t, l in zip(images, tops.tolist(), lefts.tolist())])
+        if self.flip:
+            flips = torch.rand(b, generator=gen) < 0.5
+            images = torch.where(flips[:, None, None, None], images.flip(-1), images)
+        return images
+
+    def _take(self, s: ImageSet, idx: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, list[str], torch.Tensor | None]:
+        images = to_float(self._augment(s.images[idx], gen)).to(self.device)
+        labels = s.labels[idx].to(self.device) if s.labels is not None else None
+        return images, [s.ids[i] for i in idx.tolist()], labels
+
+    def batch(self, step: int) -> dict:
+        """The batch of training step ``step`` (0-based)."""
+        sets = self.split.sets
+        if self.split.task.setting == "multidomain":
+            idx = self._indices(len(self.pool), 0, step)
+            x, ids, labels = self._take(self.pool, idx, _generator(self.seed, 99, step))
+            return {"x": x, "domain": self.pool_domain[idx].to(self.device), "ids": ids, "label": labels}
+        if self.split.paired:
+            idx = self._indices(len(sets[0]), 0, step)
+            ab = self._augment(torch.cat([sets[0].images[idx], sets[1].images[idx]], 1),
+                               _generator(self.seed, 98, step))
+            ab = to_float(ab).to(self.device)
+            ids = [sets[0].ids[i] for i in idx.tolist()]
+            labels = sets[0].labels[idx].to(self.device) if sets[0].labels is not None else None
+            return {"A": ab[:, :3], "B": ab[:, 3:], "ids_A": ids, "ids_B": ids, "label_A": labels, "label_B": labels}
+        out: dict = {}
+        for stream, (key, s) in enumerate(zip("AB", sets)):
+            idx = self._indices(len(s), stream, step)
+            out[key], out[f"ids_{key}"], out[f"label_{key}"] = self._take(s, idx, _generator(self.seed, 97 + stream, step))
+        return out

@@ -1,0 +1,36 @@
+"""One place for the harness's defaults; the CLI, the workflow config and the tests read them from here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_ROOT_ENV = "I2IBENCH_DATA"
+DEFAULT_DATA_ROOT = "resources/data"
+
+DIGITS_SEED = 0
+DIGITS_SIZE = 32
+DIGITS_TEST_FRACTION = 0.2
+DIGITS_TRAIN_PER_DIGIT = 3
+DIGITS_TEST_PER_DIGIT = 3
+
+TRAIN_SEED = 0
+SAMPLE_EVERY = 200
+CHECKPOINT_EVERY = 200
+LOG_EVERY = 10
+SAMPLE_INPUTS = 8
+
+DIVERSITY_K = 10
+DIVERSITY_N = 100
+DIVERSITY_PAIRS = "all"
+KID_MAX_SUBSET = 1000
+KID_SUBSETS = 100
+METRICS_BATCH = 256
+METRICS_SEED = 0
+
+
+def data_root(explicit: str | os.PathLike | None = None) -> Path:
+    """The folder holding every task's files: ``explicit``, else $I2IBENCH_DATA, else resources/data."""
+    if explicit is not None:
+        return Path(explicit)
+    return Path(os.environ.get(DATA_ROOT_ENV, DEFAULT_DATA_ROOT))

@@ -1,0 +1,58 @@
+"""The CycleGAN ResNet generator (c7s1-64, d128, d256, n×R256, u128, u64, c7s1-3)."""
+
+from __future__ import annotations
+
+
+import torch
+from torch import nn
+
+from bench.nn.norms import conv_bias, norm_layer
+
+
+def resnet_blocks(image_size: int) -> int:
+    """9 residual blocks at 256 px and above, 6 below (the CycleGAN convention)."""
+    return 9 if image_size >= 256 else 6
+
+
+class ResnetBlock(nn.Module):
+    """pad → conv3 → norm → ReLU → [dropout] → pad → conv3 → norm, plus the identity; no activation after."""
+
+    def __init__(self, dim: int, norm: str = "instance", use_dropout: bool = False, padding: str = "reflect"):
+        super().__init__()
+        bias, make_norm = conv_bias(norm), norm_layer(norm)
+        pad = nn.ReflectionPad2d if padding == "reflect" else nn.ReplicationPad2d if padding == "replicate" else None
+        p = 0 if pad else 1
+
+        def conv() -> list[nn.Module]:
+            return ([pad(1)] if pad else []) + [nn.Conv2d(dim, dim, 3, padding=p, bias=bias), make_norm(dim)]
+
+        layers = conv() + [nn.ReLU(True)] + ([nn.Dropout(0.5)] if use_dropout else []) + conv()
+        self.block = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.block(x)
+
+
+class ResnetGenerator(nn.Module):
+    """Encoder (2 stride-2 convs), ``n_blocks`` residual blocks, decoder (2 transposed convs), tanh output."""
+
+    def __init__(self, in_ch: int = 3, out_ch: int = 3, ngf: int = 64, norm: str = "instance",
+                 use_dropout: bool = False, n_blocks: int = 9, n_down: int = 2):
+        super().__init__()
+        bias, make_norm = conv_bias(norm), norm_layer(norm)
+        layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(in_ch, ngf, 7, bias=bias), make_norm(ngf),
+                                   nn.ReLU(True)]
+        for i in range(n_down):
+            c = ngf * 2**i
+            layers += [nn.Conv2d(c, c * 2, 3, stride=2, padding=1, bias=bias), make_norm(c * 2), nn.ReLU(True)]
+        width = ngf * 2**n_down
+        layers += [ResnetBlock(width, norm, use_dropout) for _ in range(n_blocks)]
+        for i in range(n_down):
+            c = ngf * 2 ** (n_down - i)
+            layers += [nn.ConvTranspose2d(c, c // 2, 3, stride=2, padding=1, output_padding=1, bias=bias),
+                       make_norm(c // 2), nn.ReLU(True)]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, out_ch, 7), nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)

@@ -1,0 +1,1 @@
+"""Aggregation, plots, sample grids and the HTML report."""

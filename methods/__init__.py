@@ -1,0 +1,1 @@
+"""Translation methods: one module each; every Method subclass defined here is registered by name."""

@@ -1,0 +1,28 @@
+"""Identity baseline: the output is the input. It frames every leaderboard from below."""
+
+from __future__ import annotations
+
+import torch
+
+from bench.method import Method
+
+
+class Identity(Method):
+    """Returns its input unchanged; needs no training (its budget is 0 steps)."""
+
+    name = "identity"
+    settings = frozenset({"paired", "unpaired", "multidomain"})
+    directions = "all"
+    paper = "baseline (output = input)"
+    supervision = "none"
+
+    @classmethod
+    def hparams(cls, task):
+        return {"batch_size": 1}
+
+    def train_step(self, batch: dict, step: int) -> dict[str, float]:
+        return {}
+
+    def translate(self, x: torch.Tensor, *, source: int, target: int, seed: int | None = None,
+                  reference: torch.Tensor | None = None) -> torch.Tensor:
+        return x.clone()
