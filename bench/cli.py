@@ -26,7 +26,8 @@ def _cmd_data_digits(args: argparse.Namespace) -> None:
     from bench.data.digits import DigitsConfig, build_digits
 
     cfg = DigitsConfig(seed=args.seed, size=args.size, test_fraction=args.test_fraction,
-                       train_per_digit=args.train_per_digit, test_per_digit=args.test_per_digit)
+                       train_per_digit=args.train_per_digit, test_per_digit=args.test_per_digit,
+                       max_sources=args.max_sources)
     for path in build_digits(args.out, cfg, force=args.force):
         print(path)
     if args.preview:
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="renditions of each training source digit")
     d.add_argument("--test-per-digit", type=int, default=defaults.DIGITS_TEST_PER_DIGIT,
                    help="renditions of each test source digit")
+    d.add_argument("--max-sources", type=int, default=0, help="use only the first N source digits (0: all 1,797)")
     d.add_argument("--force", action="store_true", help="rebuild even if an identical build exists")
     d.add_argument("--preview", help="also write a PNG grid of each domain's test images here")
     d.set_defaults(func=_cmd_data_digits)

@@ -33,6 +33,7 @@ class Method:
     paper: ClassVar[str] = ""
     code: ClassVar[str] = ""
     supervision: ClassVar[str] = "unpaired"
+    translates: ClassVar[bool] = True  # False for classifier-only reference rows (no translations to score)
 
     def __init__(self, task: Task, hparams: dict[str, Any], device: torch.device | str = "cpu"):
         self.task, self.hp, self.device = task, dict(hparams), torch.device(device)
@@ -55,6 +56,13 @@ class Method:
                   reference: torch.Tensor | None = None) -> torch.Tensor:
         """Translate a batch ``x`` in [-1, 1] from domain index ``source`` to ``target``."""
         raise NotImplementedError(f"{type(self).__name__} must implement translate")
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Target-domain class logits from the method's own task classifier, if it has one (PixelDA).
+
+        Scored on the labelled target test set by the metrics; ``None`` means the method has no classifier.
+        """
+        return None
 
     # -- provided ---------------------------------------------------------------------------------
     @classmethod

@@ -54,7 +54,7 @@ def translate_run(run_dir: str | Path, out: str | Path, *, k: int = defaults.DIV
                     "domains": list(task.domains), "multimodal": method.multimodal, "k": k if method.multimodal else 1,
                     "directions": {}}
     seconds, count = 0.0, 0
-    for source, target in method.task_directions(task):
+    for source, target in (method.task_directions(task) if method.translates else []):
         src = test.sets[source]
         name = f"{task.domains[source]}→{task.domains[target]}"
         t0 = time.perf_counter()

@@ -39,12 +39,15 @@ class DigitsConfig:
     test_fraction: float = 0.2
     train_per_digit: int = 3
     test_per_digit: int = 3
+    max_sources: int = 0  # 0: all 1,797 source digits; else the first N (for quick tests)
 
     def validate(self) -> None:
         if self.size < 8 or self.size % 4:
             raise ConfigError(f"digits size {self.size}: must be a multiple of 4 and at least 8")
         if not 0 < self.test_fraction < 1:
             raise ConfigError(f"digits test_fraction {self.test_fraction}: must lie strictly between 0 and 1")
+        if self.max_sources < 0 or 0 < self.max_sources < 50:
+            raise ConfigError(f"digits max_sources {self.max_sources}: use 0 (all) or at least 50")
         for key in ("train_per_digit", "test_per_digit"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"digits {key} {getattr(self, key)}: must be at least 1")
@@ -198,7 +201,8 @@ def build_digits(out: str | Path, cfg: DigitsConfig = DigitsConfig(), force: boo
                          for t in targets):
         return targets
     digits = load_digits()
-    train_src, test_src = split_sources(digits.target, cfg.seed, cfg.test_fraction)
+    labels = digits.target[:cfg.max_sources] if cfg.max_sources else digits.target
+    train_src, test_src = split_sources(labels, cfg.seed, cfg.test_fraction)
     photos, fonts = load_photos(), find_fonts()
     splits = {
         "train": render_split(cfg, train_src, cfg.train_per_digit, digits.images, digits.target, photos, fonts,
