@@ -1,0 +1,30 @@
+"""Small builders for test datasets in the three on-disk layouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def write_image(path: Path, size: tuple[int, int], seed: int) -> Path:
+    """A random RGB PNG/JPEG of ``size`` (width, height) at ``path``."""
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)).save(path)
+    return path
+
+
+def write_cyclegan_folder(root: Path, n: int = 4, size: int = 20) -> Path:
+    for split in ("trainA", "trainB", "testA", "testB"):
+        for i in range(n):
+            write_image(root / split / f"{split}_{i}.png", (size, size), hash((split, i)) % 2**32)
+    return root
+
+
+def write_pix2pix_folder(root: Path, n: int = 4, size: int = 20) -> Path:
+    for split in ("train", "test"):
+        for i in range(n):
+            write_image(root / split / f"{i}.jpg", (2 * size, size), 100 * i + len(split))
+    return root

@@ -1,0 +1,137 @@
+"""Standard-dataset downloads against a local HTTP server: verified, safely extracted, atomic."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import tarfile
+import threading
+import zipfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bench.data.download import LOCK_FILE, DatasetEntry, download_dataset
+from bench.data.readers import read_split
+from bench.data.standard import get_dataset
+from bench.data.tasks import Task
+from bench.errors import ChecksumError, UnsafeArchiveError
+from tests.helpers import write_cyclegan_folder, write_pix2pix_folder
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An HTTP server on 127.0.0.1 serving the files of a temporary folder."""
+    served = tmp_path / "served"
+    served.mkdir()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(served), **kwargs)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", served
+    httpd.shutdown()
+
+
+def _zip_folder(folder: Path, top: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"{top}/{path.relative_to(folder)}")
+    return buf.getvalue()
+
+
+def _tar_folder(folder: Path, top: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        tf.add(folder, arcname=top)
+    return buf.getvalue()
+
+
+def test_zip_download_is_verified_and_readable(server, tmp_path: Path) -> None:
+    url, served = server
+    archive = _zip_folder(write_cyclegan_folder(tmp_path / "src", n=2), "tiny2zebra")
+    (served / "tiny2zebra.zip").write_bytes(archive)
+    entry = DatasetEntry("tiny2zebra", f"{url}/tiny2zebra.zip", hashlib.sha256(archive).hexdigest(), "zip", "cyclegan")
+    root = tmp_path / "data"
+    target = download_dataset(entry, root)
+    assert target == root / "tiny2zebra" and (target / "trainA").is_dir()
+    task = Task("tiny2zebra", "unpaired", ("horse", "zebra"), 16, 18, False, True, "tiny2zebra", "paper")
+    assert [len(s) for s in read_split(task, "test", root).sets] == [2, 2]
+    assert [p.name for p in root.iterdir()] == ["tiny2zebra"]
+
+
+def test_checksum_mismatch_leaves_nothing(server, tmp_path: Path) -> None:
+    url, served = server
+    (served / "x.zip").write_bytes(_zip_folder(write_cyclegan_folder(tmp_path / "src", n=1), "x"))
+    entry = DatasetEntry("x", f"{url}/x.zip", "0" * 64, "zip", "cyclegan")
+    with pytest.raises(ChecksumError, match=r"x\.zip: SHA-256 [0-9a-f]{64} does not match the expected 0{64}"):
+        download_dataset(entry, tmp_path / "data")
+    assert list((tmp_path / "data").iterdir()) == []
+
+
+def test_trust_on_first_use(server, tmp_path: Path) -> None:
+    url, served = server
+    first = _tar_folder(write_pix2pix_folder(tmp_path / "src", n=2), "tinyfacades")
+    (served / "tinyfacades.tar.gz").write_bytes(first)
+    entry = DatasetEntry("tinyfacades", f"{url}/tinyfacades.tar.gz", None, "tar.gz", "pix2pix")
+    root = tmp_path / "data"
+    download_dataset(entry, root)
+    lock = (root / LOCK_FILE).read_text()
+    assert hashlib.sha256(first).hexdigest() in lock
+    task = Task("tinyfacades", "paired", ("labels", "photo"), 16, 18, False, True, "tinyfacades", "paper")
+    assert len(read_split(task, "train", root).sets[0]) == 2
+    # The server now serves other bytes: a fresh download must be refused against the recorded hash.
+    (served / "tinyfacades.tar.gz").write_bytes(_tar_folder(write_pix2pix_folder(tmp_path / "src2", n=3), "tinyfacades"))
+    import shutil
+
+    shutil.rmtree(root / "tinyfacades")
+    with pytest.raises(ChecksumError, match="does not match"):
+        download_dataset(entry, root)
+    assert not (root / "tinyfacades").exists()
+
+
+def test_zip_member_escaping_its_folder(server, tmp_path: Path) -> None:
+    url, served = server
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("evil/trainA/ok.png", b"x")
+        zf.writestr("../../escaped.txt", b"gotcha")
+    (served / "evil.zip").write_bytes(buf.getvalue())
+    entry = DatasetEntry("evil", f"{url}/evil.zip", hashlib.sha256(buf.getvalue()).hexdigest(), "zip", "cyclegan")
+    root = tmp_path / "deep" / "data"
+    with pytest.raises(UnsafeArchiveError, match=r"member '\.\./\.\./escaped\.txt' would be written outside"):
+        download_dataset(entry, root)
+    assert not list(tmp_path.rglob("escaped.txt"))
+    assert list(root.iterdir()) == []
+
+
+def test_tar_symlink_member_is_refused(server, tmp_path: Path) -> None:
+    url, served = server
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        info = tarfile.TarInfo("evil/trainA/link.png")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(info)
+    (served / "evil.tar.gz").write_bytes(buf.getvalue())
+    entry = DatasetEntry("evil", f"{url}/evil.tar.gz", None, "tar.gz", "pix2pix")
+    with pytest.raises(UnsafeArchiveError, match="link"):
+        download_dataset(entry, tmp_path / "data")
+    assert not (tmp_path / "data" / "evil").exists() and not (tmp_path / "data" / LOCK_FILE).exists()
+
+
+def test_registered_standard_datasets() -> None:
+    h2z = get_dataset("horse2zebra")
+    assert h2z.sha256 == "a74d9d392eecca9966b51287a76ca126af473d9de4f3e8fc0e9cda08fa1730a1"
+    assert h2z.url.endswith("/cyclegan/datasets/horse2zebra.zip") and h2z.layout == "cyclegan"
+    facades = get_dataset("facades")
+    assert facades.sha256 is None and facades.archive == "tar.gz" and facades.layout == "pix2pix"

@@ -1,0 +1,68 @@
+"""Training batches: ranges, pairing, independence, and determinism per step (what resume relies on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from bench.data.loader import BatchSampler, to_float, to_uint8
+from bench.data.readers import read_split
+from bench.data.tasks import get_task
+
+
+def test_unpaired_batches_draw_a_and_b_independently(digits_root: Path) -> None:
+    split = read_split(get_task("hand2mnistm", 16), "train", digits_root)
+    sampler = BatchSampler(split, batch_size=8, seed=0)
+    batch = sampler.batch(0)
+    assert batch["A"].shape == batch["B"].shape == (8, 3, 16, 16)
+    assert batch["A"].min() >= -1 and batch["A"].max() <= 1
+    assert batch["label_A"].dtype == torch.long
+    assert batch["ids_A"] != batch["ids_B"]
+
+
+def test_paired_batches_stay_aligned(digits_root: Path) -> None:
+    split = read_split(get_task("hand2mnistm_paired", 16), "train", digits_root)
+    batch = BatchSampler(split, batch_size=6, seed=3).batch(5)
+    assert batch["ids_A"] == batch["ids_B"]
+    index = {ident: i for i, ident in enumerate(split.sets[1].ids)}
+    expected = to_float(split.sets[1].images[[index[i] for i in batch["ids_B"]]])
+    assert torch.equal(batch["B"], expected)
+
+
+def test_multidomain_batches_carry_the_domain(digits_root: Path) -> None:
+    split = read_split(get_task("digits3", 16), "train", digits_root)
+    batch = BatchSampler(split, batch_size=32, seed=0).batch(0)
+    assert set(batch["domain"].tolist()) <= {0, 1, 2} and len(set(batch["domain"].tolist())) > 1
+
+
+def test_a_step_is_a_pure_function_of_seed_and_step(digits_root: Path) -> None:
+    split = read_split(get_task("hand2mnistm", 16), "train", digits_root)
+    one, two = BatchSampler(split, 4, seed=1), BatchSampler(split, 4, seed=1)
+    torch.manual_seed(123)
+    assert torch.equal(one.batch(7)["A"], two.batch(7)["A"])
+    assert not torch.equal(one.batch(7)["A"], one.batch(8)["A"])
+
+
+def test_an_epoch_visits_every_image_once(digits_root: Path) -> None:
+    split = read_split(get_task("hand2mnistm", 16), "train", digits_root)
+    n = len(split.sets[0])
+    sampler = BatchSampler(split, batch_size=n // 4, seed=0)
+    seen = [i for step in range(4) for i in sampler.batch(step)["ids_A"]]
+    assert len(set(seen)) == len(seen) == 4 * (n // 4)
+
+
+def test_crop_and_flip_change_training_views(tmp_path: Path) -> None:
+    from tests.helpers import write_cyclegan_folder
+    from bench.data.tasks import Task
+
+    write_cyclegan_folder(tmp_path / "cg", n=2, size=20)
+    task = Task("t", "unpaired", ("x", "y"), 16, 20, False, True, "cg", "test")
+    batch = BatchSampler(read_split(task, "train", tmp_path), 16, seed=0).batch(0)
+    assert batch["A"].shape == (16, 3, 16, 16)
+    assert len({tuple(img.flatten()[:8].tolist()) for img in batch["A"]}) > 2
+
+
+def test_uint8_round_trip() -> None:
+    x = torch.randint(0, 256, (2, 3, 4, 4), dtype=torch.uint8)
+    assert torch.equal(to_uint8(to_float(x)), x)
