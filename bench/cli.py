@@ -104,6 +104,51 @@ def _cmd_translate(args: argparse.Namespace) -> None:
                       "images_per_s": result["translate_images_per_s"]}))
 
 
+def _cmd_evalnet(args: argparse.Namespace) -> None:
+    from bench.metrics.evalnet import train_evalnet
+    from bench.runtime import set_threads
+
+    set_threads(args.threads)
+    meta = train_evalnet(args.suite, args.out, seed=args.seed, steps=args.steps, data_root=args.data_root,
+                         progress=not args.quiet)
+    print(json.dumps(meta))
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> None:
+    from bench.metrics.evaluate import evaluate_run
+    from bench.runtime import set_threads
+
+    set_threads(args.threads)
+    result = evaluate_run(args.run, args.translations, args.out, evalnet=args.evalnet,
+                          inception_weights=args.inception_weights, pairing=args.pairs, cache_root=args.cache,
+                          data_root=args.data_root, device=args.device)
+    print(json.dumps(result["metrics"]))
+
+
+def _cmd_floor(args: argparse.Namespace) -> None:
+    from bench.metrics.evaluate import evaluate_floor
+    from bench.runtime import set_threads
+
+    set_threads(args.threads)
+    result = evaluate_floor(args.task, args.out, image_size=args.image_size, evalnet=args.evalnet,
+                            inception_weights=args.inception_weights, cache_root=args.cache,
+                            data_root=args.data_root, device=args.device)
+    print(json.dumps(result["metrics"]))
+
+
+def _cmd_score(args: argparse.Namespace) -> None:
+    from bench.metrics.score import score_folders
+
+    print(json.dumps(score_folders(args.fake, args.real, args.backbone, args.weights), indent=2))
+
+
+def _metric_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--evalnet", help=f"evaluation network of the digits suite (default {defaults.EVALNET_PATH})")
+    p.add_argument("--inception-weights", help="Inception weights file (default: torch-fidelity's file in the "
+                                               "torch hub cache)")
+    p.add_argument("--cache", help=f"real-side feature cache (default ${defaults.CACHE_ENV} or {defaults.DEFAULT_CACHE})")
+
+
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     for row in (header, tuple("-" * w for w in widths), *rows):
@@ -187,6 +232,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=64)
     _common(p, device=True)
     p.set_defaults(func=_cmd_translate)
+
+    p = verbs.add_parser("evalnet", help="train the evaluation network of the embedded suite")
+    p.add_argument("--suite", default="digits")
+    p.add_argument("--out", default=defaults.EVALNET_PATH)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=defaults.EVALNET_STEPS)
+    _common(p, device=True)
+    p.set_defaults(func=_cmd_evalnet)
+
+    p = verbs.add_parser("evaluate", help="score a run's translations (every metric that applies)")
+    p.add_argument("--run", required=True, help="run folder written by `train`")
+    p.add_argument("--translations", required=True, help="file written by `translate`")
+    p.add_argument("--out", required=True, help="metrics.json to write")
+    p.add_argument("--pairs", default=defaults.DIVERSITY_PAIRS, choices=("all", "consecutive"),
+                   help="LPIPS diversity pairing: all K(K-1)/2 pairs (StarGAN v2) or consecutive (BicycleGAN)")
+    _metric_options(p)
+    _common(p, device=True)
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = verbs.add_parser("floor", help="score the real-data floor of a task (target train vs target test)")
+    p.add_argument("--task", required=True)
+    p.add_argument("--out", required=True, help="metrics.json to write")
+    p.add_argument("--image-size", type=int, help="score at another image size than the task's")
+    _metric_options(p)
+    _common(p, device=True)
+    p.set_defaults(func=_cmd_floor)
+
+    p = verbs.add_parser("score", help="FID/KID of two image folders, JSON to stdout")
+    p.add_argument("--fake", required=True, help="folder of generated images")
+    p.add_argument("--real", required=True, help="folder of real images")
+    p.add_argument("--backbone", default="inception-v3-compat", help="inception-v3-compat or evalnet-digits")
+    p.add_argument("--weights", help="the backbone's weights file")
+    p.set_defaults(func=_cmd_score)
     return parser
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 DATA_ROOT_ENV = "I2IBENCH_DATA"
 DEFAULT_DATA_ROOT = "resources/data"
+CACHE_ENV = "I2IBENCH_CACHE"
+DEFAULT_CACHE = "resources/cache"
 
 DIGITS_SEED = 0
 DIGITS_SIZE = 32
@@ -27,6 +29,8 @@ KID_MAX_SUBSET = 1000
 KID_SUBSETS = 100
 METRICS_BATCH = 256
 METRICS_SEED = 0
+EVALNET_PATH = "resources/evalnets/digits.pt"
+EVALNET_STEPS = 1000
 
 
 def data_root(explicit: str | os.PathLike | None = None) -> Path:
@@ -34,3 +38,10 @@ def data_root(explicit: str | os.PathLike | None = None) -> Path:
     if explicit is not None:
         return Path(explicit)
     return Path(os.environ.get(DATA_ROOT_ENV, DEFAULT_DATA_ROOT))
+
+
+def cache_root(explicit: str | os.PathLike | None = None) -> Path:
+    """Where real-side feature caches live: ``explicit``, else $I2IBENCH_CACHE, else resources/cache."""
+    if explicit is not None:
+        return Path(explicit)
+    return Path(os.environ.get(CACHE_ENV, DEFAULT_CACHE))

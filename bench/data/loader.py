@@ -36,6 +36,7 @@ class BatchSampler:
     def __init__(self, split: Split, batch_size: int, seed: int, device: torch.device | str = "cpu"):
         self.split, self.batch_size, self.seed = split, batch_size, seed
         self.device = torch.device(device)
+        self._perms: dict[int, tuple[tuple[int, int, int], torch.Tensor]] = {}
         task = split.task
         self.size, self.flip = task.image_size, task.flip
         if split.task.setting == "multidomain":
@@ -45,15 +46,25 @@ class BatchSampler:
             self.pool_domain = torch.cat([torch.full((len(s),), d, dtype=torch.long)
                                           for d, s in enumerate(split.sets)])
 
+    def _permutation(self, n: int, stream: int, epoch: int) -> torch.Tensor:
+        """The order of epoch ``epoch`` of a stream (the latest one per stream is kept: it is reused every batch)."""
+        key = (n, stream, epoch)
+        cached = self._perms.get(stream)
+        if cached is None or cached[0] != key:
+            cached = (key, torch.randperm(n, generator=_generator(self.seed, stream, epoch)))
+            self._perms[stream] = cached
+        return cached[1]
+
     def _indices(self, n: int, stream: int, step: int) -> torch.Tensor:
         """Batch ``step``'s indices into a set of ``n`` items: a fresh permutation every epoch."""
         start = step * self.batch_size
-        out = []
-        while len(out) < self.batch_size:
-            epoch, offset = divmod(start + len(out), n)
-            perm = torch.randperm(n, generator=_generator(self.seed, stream, epoch))
-            out.extend(perm[offset:offset + self.batch_size - len(out)].tolist())
-        return torch.tensor(out, dtype=torch.long)
+        parts, taken = [], 0
+        while taken < self.batch_size:
+            epoch, offset = divmod(start + taken, n)
+            part = self._permutation(n, stream, epoch)[offset:offset + self.batch_size - taken]
+            parts.append(part)
+            taken += len(part)
+        return torch.cat(parts)
 
     def _augment(self, images: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         """Random crop to the image size and horizontal flip (if the task allows it), per sample."""
