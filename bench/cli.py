@@ -142,6 +142,14 @@ def _cmd_score(args: argparse.Namespace) -> None:
     print(json.dumps(score_folders(args.fake, args.real, args.backbone, args.weights), indent=2))
 
 
+def _cmd_publish(args: argparse.Namespace) -> None:
+    from bench.report.publish import publish
+
+    written = publish([Path(p) for p in args.metrics], [Path(p) for p in args.floors or []], Path(args.out),
+                      args.data_root, args.image_size)
+    print(json.dumps({k: str(v) for k, v in written.items()}))
+
+
 def _metric_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--evalnet", help=f"evaluation network of the digits suite (default {defaults.EVALNET_PATH})")
     p.add_argument("--inception-weights", help="Inception weights file (default: torch-fidelity's file in the "
@@ -265,6 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backbone", default="inception-v3-compat", help="inception-v3-compat or evalnet-digits")
     p.add_argument("--weights", help="the backbone's weights file")
     p.set_defaults(func=_cmd_score)
+
+    p = verbs.add_parser("publish", help="aggregate metrics into the leaderboard, plots, sample grids and report")
+    p.add_argument("--metrics", nargs="+", required=True, help="metrics.json files written by `evaluate`")
+    p.add_argument("--floors", nargs="*", help="floor files written by `floor`")
+    p.add_argument("--out", default="results", help="results folder")
+    p.add_argument("--image-size", type=int, help="the image size the runs used, if not the tasks' own")
+    _common(p)
+    p.set_defaults(func=_cmd_publish)
     return parser
 
 

@@ -1,18 +1,38 @@
-"""Reading a suite config (config/config.yaml): per-method and per-task budgets and hyper-parameters."""
+"""A suite config (config/config.yaml): which tasks, methods and seeds run, with what budgets and settings.
+
+The Snakefile and the CLI read configs through these functions, so a bad key, method or value is found
+before any job runs.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bench.errors import ConfigError
+from bench.errors import BenchError, ConfigError
+
+Config = dict[str, Any]
 
 
-@lru_cache(maxsize=8)
-def _load(path: str) -> dict:
+@dataclass(frozen=True)
+class Job:
+    """One training run of the suite: a (task, method, seed) with its budget and hyper-parameter overrides."""
+
+    task: str
+    method: str
+    seed: int
+    steps: int
+    hparams: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def run(self) -> str:
+        return f"{self.task}/{self.method}/seed{self.seed}"
+
+
+def load_config(path: str | Path) -> Config:
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"{path}: config file not found")
@@ -22,7 +42,11 @@ def _load(path: str) -> dict:
         raise ConfigError(f"{path}: not valid YAML ({err})") from None
 
 
-def _settings(cfg: dict, method: str, task: str | None) -> list[dict]:
+def _as_config(config: Config | str | Path) -> Config:
+    return config if isinstance(config, dict) else load_config(config)
+
+
+def _settings(cfg: Config, method: str, task: str | None) -> list[dict]:
     """The settings blocks that apply, weakest first: default, the method's, the task × method's."""
     per_method = cfg.get("method_settings") or {}
     blocks = [per_method.get("default") or {}, per_method.get(method) or {}]
@@ -31,19 +55,52 @@ def _settings(cfg: dict, method: str, task: str | None) -> list[dict]:
     return blocks
 
 
-def method_overrides(config: str | Path, method: str, task: str | None = None) -> dict[str, Any]:
+def method_overrides(config: Config | str | Path, method: str, task: str | None = None) -> dict[str, Any]:
     """The hyper-parameters the suite config sets for ``method`` (on ``task``)."""
     out: dict[str, Any] = {}
-    for block in _settings(_load(str(config)), method, task)[1:]:
+    for block in _settings(_as_config(config), method, task)[1:]:
         out.update(block.get("hparams") or {})
     return out
 
 
-def method_steps(config: str | Path, method: str, task: str | None = None) -> int:
+def method_steps(config: Config | str | Path, method: str, task: str | None = None) -> int:
     """The training budget the suite config gives ``method`` (on ``task``)."""
     steps = None
-    for block in _settings(_load(str(config)), method, task):
+    for block in _settings(_as_config(config), method, task):
         steps = block.get("steps", steps)
     if steps is None:
-        raise ConfigError(f"{config}: no step budget for method {method!r} (set method_settings.default.steps)")
+        raise ConfigError(f"no step budget for method {method!r}: set method_settings.default.steps")
     return int(steps)
+
+
+def selected_methods(config: Config, task_name: str) -> list[str]:
+    """The config's methods that can train on ``task_name`` ("all": every registered one, minus exclusions)."""
+    from bench.data.tasks import get_task
+    from bench.registry import get_method, registry
+
+    task = get_task(task_name, config.get("image_size"))
+    chosen = config.get("methods", "all")
+    excluded = set(config.get("exclude_methods") or [])
+    for name in excluded | (set() if chosen == "all" else set(chosen)):
+        get_method(name)
+    names = list(registry()) if chosen == "all" else list(chosen)
+    return [m for m in names if m not in excluded and get_method(m).supports(task)]
+
+
+def plan(config: Config) -> list[Job]:
+    """Every training job of the suite, each validated (task, method, compatibility, budget, overrides)."""
+    from bench.train import make_spec
+
+    jobs = []
+    for task in config.get("tasks") or []:
+        for method in selected_methods(config, task):
+            steps = method_steps(config, method, task)
+            overrides = method_overrides(config, method, task)
+            try:
+                make_spec(task, method, 0, steps, overrides, config.get("image_size"))
+            except BenchError as err:
+                raise ConfigError(f"config, {task} × {method}: {err}") from None
+            jobs.extend(Job(task, method, int(seed), steps, overrides) for seed in config.get("seeds", [0]))
+    if not jobs:
+        raise ConfigError("the config selects no (task, method) pair to run")
+    return jobs

@@ -168,13 +168,14 @@ def evaluate_floor(task_name: str, out: str | Path, *, image_size: int | None = 
                    device: str | None = None, seed: int = defaults.METRICS_SEED) -> dict:
     """The real-data floor: real target-domain training images scored as if they were translations.
 
-    It also computes (and caches) the real test features every method's evaluation of the task reuses.
+    Scored for every domain a method may translate into (the summary is the main target, B, or the mean over
+    domains), which also computes and caches the real test features that every evaluation of the task reuses.
     """
     task = get_task(task_name, image_size)
     train, test = read_split(task, "train", data_root), read_split(task, "test", data_root)
     ctx = MetricContext.for_task(task, evalnet=evalnet, inception_weights=inception_weights, device=device,
                                  cache_root=cache_root)
-    targets = sorted({t for _, t in task.directions}) if task.setting == "multidomain" else [1]
+    targets = [1, 0] if task.setting != "multidomain" else list(range(len(task.domains)))
     directions = {}
     gen = torch.Generator().manual_seed(seed)
     for t in targets:
@@ -185,8 +186,7 @@ def evaluate_floor(task_name: str, out: str | Path, *, image_size: int | None = 
         if ctx.evalnet is not None and real.labels is not None:
             scores["content_acc"] = content_accuracy(ctx.evalnet, real.images, real.labels)
         directions[f"train→test {task.domains[t]}"] = scores
-    metrics = _summary(task, directions) if task.setting != "multidomain" else {
-        k: sum(d[k] for d in directions.values()) / len(directions) for k in next(iter(directions.values()))}
+    metrics = _summary(task, directions)
     n_real = len(test.sets[targets[0]])
     result = {"task": task.name, "board": task.board, "method": FLOOR, "seed": seed, "steps": 0,
               "setting": task.setting, "supervision": "none", "multimodal": False, "metrics": metrics,

@@ -1,0 +1,31 @@
+"""i2ibench workflow: data → evalnet → train → translate → evaluate → publish (leaderboard, plots, report).
+
+Run the embedded default suite with `snakemake --cores 8 results/leaderboard.csv`; every rule calls one
+`python -m bench` verb, so each step also runs on its own.
+"""
+
+import os
+
+from snakemake.utils import min_version, validate
+
+min_version("8.0")
+
+
+configfile: os.path.join(workflow.basedir, "config", "config.yaml")
+
+
+validate(config, os.path.join(workflow.basedir, "workflows", "schemas", "config.schema.yaml"))
+
+
+include: "workflows/rules/common.smk"
+include: "workflows/rules/data.smk"
+include: "workflows/rules/train.smk"
+include: "workflows/rules/evaluate.smk"
+include: "workflows/rules/report.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        LEADERBOARD,
+        REPORT,

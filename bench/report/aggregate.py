@@ -1,0 +1,100 @@
+"""Aggregate metrics.json files into the leaderboard: one row per (task, method), mean and std over seeds."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from bench.data.tasks import get_task
+from bench.io import atomic_path, read_json
+from bench.metrics.evaluate import FLOOR
+
+METRICS = ("fid", "kid", "content_acc", "classifier_acc", "lpips_diversity", "psnr", "ssim", "lpips", "l1")
+COST = ("parameters_total", "train_images_per_s", "train_wall_s", "peak_memory_mb", "translate_images_per_s")
+LOWER_IS_BETTER = {"fid", "kid", "lpips", "l1"}
+LABELS = {"fid": "FID", "kid": "KID", "content_acc": "content acc", "classifier_acc": "classifier acc",
+          "lpips_diversity": "LPIPS div", "psnr": "PSNR", "ssim": "SSIM", "lpips": "LPIPS", "l1": "L1",
+          "parameters_total": "params", "train_wall_s": "train s", "train_images_per_s": "train img/s",
+          "translate_images_per_s": "translate img/s", "peak_memory_mb": "peak MB"}
+
+
+def per_seed_table(metric_files: list[Path], floor_files: list[Path]) -> pd.DataFrame:
+    """One row per run (and per task for each floor): identifiers, metrics, cost and protocol."""
+    rows = []
+    for path in metric_files:
+        m = read_json(path)
+        rows.append({"task": m["task"], "board": m["board"], "method": m["method"], "seed": m["seed"],
+                     "steps": m["steps"], "setting": m["setting"], "supervision": m["supervision"],
+                     "multimodal": m["multimodal"], "backbone": m["protocol"]["backbone"],
+                     "protocol_hash": m["protocol"]["hash"], "run": str(path.parent),
+                     **{k: m["metrics"].get(k) for k in METRICS}, **{k: m["cost"].get(k) for k in COST}})
+    tasks_by_board: dict[str, list[str]] = {}
+    for row in rows:
+        tasks_by_board.setdefault(row["board"], [])
+        if row["task"] not in tasks_by_board[row["board"]]:
+            tasks_by_board[row["board"]].append(row["task"])
+    for path in floor_files:
+        f = read_json(path)
+        for task in tasks_by_board.get(f["board"], [f["task"]]):
+            rows.append({"task": task, "board": f["board"], "method": f["method"], "seed": f["seed"], "steps": 0,
+                         "setting": get_task(task).setting, "supervision": "none", "multimodal": False,
+                         "backbone": f["protocol"]["backbone"], "protocol_hash": f["protocol"]["hash"], "run": "",
+                         **{k: f["metrics"].get(k) for k in METRICS}, **{k: None for k in COST}})
+    return pd.DataFrame(rows)
+
+
+def leaderboard(per_seed: pd.DataFrame) -> pd.DataFrame:
+    """Mean and std over seeds of every metric and cost column, one row per (task, method)."""
+    keys = ["board", "task", "method"]
+    out = []
+    for (board, task, method), group in per_seed.groupby(keys, sort=False):
+        first = group.iloc[0]
+        hashes = sorted(set(group["protocol_hash"]))
+        row = {"board": board, "task": task, "method": method, "setting": first["setting"],
+               "supervision": first["supervision"], "multimodal": bool(first["multimodal"]),
+               "seeds": len(group), "steps": int(first["steps"]), "backbone": first["backbone"]}
+        for col in METRICS + COST:
+            values = pd.to_numeric(group[col], errors="coerce").dropna()
+            row[f"{col}_mean"] = values.mean() if len(values) else math.nan
+            if col in METRICS:
+                row[f"{col}_std"] = values.std(ddof=1) if len(values) > 1 else math.nan
+        row["protocol_hash"] = hashes[0] if len(hashes) == 1 else "mixed:" + ",".join(hashes)
+        out.append(row)
+    board = pd.DataFrame(out)
+    return board.sort_values(["board", "task", "fid_mean"], na_position="last").reset_index(drop=True)
+
+
+def _fmt(value: float, std: float | None = None, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if std is not None and not math.isnan(std):
+        text += f" ± {std:.2g}"
+    return text
+
+
+def markdown(board: pd.DataFrame) -> str:
+    """The leaderboard as markdown: a table per test set (board), sorted by FID; the floor shown once."""
+    parts = []
+    for name, group in board.groupby("board", sort=False):
+        floor = group["method"] == FLOOR
+        group = pd.concat([group[floor].head(1).assign(task="(target train vs test)"), group[~floor]])
+        cols = [c for c in METRICS if group[f"{c}_mean"].notna().any()]
+        header = ["method", "trained on", "supervision", *[LABELS[c] for c in cols], "params", "train s"]
+        lines = [f"### {name}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for _, r in group.sort_values("fid_mean", na_position="last").iterrows():
+            cells = [r["method"], r["task"], r["supervision"],
+                     *[_fmt(r[f"{c}_mean"], r[f"{c}_std"]) for c in cols],
+                     _fmt(r["parameters_total_mean"]), _fmt(r["train_wall_s_mean"])]
+            lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def write_leaderboard(board: pd.DataFrame, csv_path: Path, md_path: Path) -> None:
+    with atomic_path(csv_path) as tmp:
+        board.to_csv(tmp, index=False, float_format="%.6g")
+    with atomic_path(md_path) as tmp:
+        tmp.write_text(markdown(board))

@@ -1,0 +1,51 @@
+"""From metrics files to everything a reader opens: leaderboard CSV and markdown, plots, sample grids, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.io import read_json
+from bench.report import plots
+from bench.report.aggregate import leaderboard, per_seed_table, write_leaderboard
+from bench.report.grids import task_samples
+from bench.report.html import write_report
+
+
+def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_root: str | Path | None = None,
+            image_size: int | None = None) -> dict[str, Path]:
+    """Write leaderboard.csv/.md, plots/*.png and report.html under ``out``; return what was written."""
+    per_seed = per_seed_table(metric_files, floor_files)
+    board = leaderboard(per_seed)
+    written = {"csv": out / "leaderboard.csv", "md": out / "leaderboard.md"}
+    write_leaderboard(board, written["csv"], written["md"])
+    plot_dir = out / "plots"
+    plot_list: list[tuple[str, Path]] = []
+    sample_list: list[tuple[str, Path]] = []
+    tasks = list(dict.fromkeys(per_seed["task"]))
+    for task in tasks:
+        plot_list.append((f"{task}: FID and KID", plots.fid_kid_bars(per_seed, task, plot_dir / f"fid_kid_{task}.png")))
+        plot_list.append((f"{task}: training losses",
+                          plots.loss_curves(per_seed, task, plot_dir / f"losses_{task}.png")))
+        runs = per_seed[(per_seed["task"] == task) & (per_seed["run"] != "")].sort_values("seed")
+        runs = runs.drop_duplicates("method")
+        translated = [(r["method"], Path(r["run"]) / "translations.pt") for _, r in runs.iterrows()
+                      if (Path(r["run"]) / "translations.pt").is_file()
+                      and read_json(Path(r["run"]) / "metrics.json")["directions"]]
+        if translated:
+            path = plot_dir / f"samples_{task}.png"
+            task_samples(task, translated, path, data_root, image_size)
+            sample_list.append((f"{task}: test translations, a row per method", path))
+    plot_list.append(("accuracies", plots.accuracy_bars(per_seed, plot_dir / "accuracy.png")))
+    plot_list.append(("FID vs LPIPS diversity", plots.fid_vs_diversity(board, plot_dir / "fid_vs_diversity.png")))
+    protocols = {}
+    for path in [*metric_files, *floor_files]:
+        p = read_json(path)["protocol"]
+        protocols.setdefault(read_json(path)["board"], (
+            f"backbone {p['backbone']} ({p['backbone_weights']}, sha256 {p['backbone_sha256'][:12]}…), "
+            f"layer {p['feature_layer']}, resize {p['resize']}, {p['image_size']} px, real = {p['real_split']} split "
+            f"({p['n_real']} images), KID subsets {p['kid_subsets']}×{p['kid_subset_size']}, LPIPS {p['lpips']}, "
+            f"hash {p['hash']}"))
+    written["report"] = out / "report.html"
+    write_report(board, plot_list, sample_list, protocols, written["report"])
+    written["plots"] = plot_dir
+    return written

@@ -1,0 +1,159 @@
+"""The Snakemake workflow: a tiny end-to-end run, the default dry run, drop-in methods and config validation."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from bench.registry import registry
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+DROP_IN = "zz_test_dropin"
+DROP_IN_CODE = textwrap.dedent('''
+    """A throwaway method dropped into methods/ by the workflow test: a learnable 1×1 colour mixing."""
+    import torch
+    from bench.method import Method
+
+
+    class DropIn(Method):
+        name = "zz-dropin"
+        settings = frozenset({"unpaired", "paired"})
+        paper = "workflow test"
+
+        @classmethod
+        def hparams(cls, task):
+            return {"batch_size": 4, "lr": 0.05}
+
+        def __init__(self, task, hparams, device="cpu"):
+            super().__init__(task, hparams, device)
+            self.mix = torch.nn.Conv2d(3, 3, 1).to(self.device)
+            self.nets = {"mix": self.mix}
+            self.optimizers = {"mix": torch.optim.SGD(self.mix.parameters(), hparams["lr"])}
+
+        def train_step(self, batch, step):
+            self.optimizers["mix"].zero_grad()
+            loss = (self.mix(batch["A"]).mean((0, 2, 3)) - batch["B"].mean((0, 2, 3))).pow(2).sum()
+            loss.backward()
+            self.optimizers["mix"].step()
+            return {"colour": loss.item()}
+
+        def translate(self, x, *, source, target, seed=None, reference=None):
+            return self.mix(x).clamp(-1, 1)
+''')
+
+
+def _snakemake(workdir: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([*SNAKEMAKE, "--directory", str(workdir), *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def _tiny_config(path: Path, exclude: list[str]) -> Path:
+    config = {
+        "digits": {"seed": 0, "size": 16, "test_fraction": 0.2, "train_per_digit": 2, "test_per_digit": 1,
+                   "max_sources": 200},
+        "evalnet": {"path": "resources/evalnets/digits.pt", "steps": 60, "seed": 0},
+        "tasks": ["hand2mnistm"], "image_size": 16, "methods": "all", "exclude_methods": exclude,
+        "threads": {"train": 1, "evaluate": 1, "evalnet": 1}, "metrics": {"k": 3, "n": 10, "pairs": "all"},
+        "method_settings": {"default": {"steps": 4}, "identity": {"steps": 0},
+                            "cyclegan": {"steps": 4, "hparams": {"ngf": 4, "ndf": 4, "n_blocks": 1,
+                                                                 "batch_size": 2}}},
+    }
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture()
+def dropped_method() -> str:
+    """Drop a method module into the real methods/ folder for the duration of a test."""
+    module = REPO / "methods" / f"{DROP_IN}.py"
+    module.write_text(DROP_IN_CODE)
+    registry.cache_clear()
+    try:
+        yield "zz-dropin"
+    finally:
+        module.unlink()
+        registry.cache_clear()
+
+
+def test_tiny_workflow_end_to_end_with_a_dropped_in_method(tmp_path: Path, dropped_method: str) -> None:
+    keep = {"identity", "cyclegan", dropped_method}
+    exclude = sorted(set(registry()) - keep)
+    config = _tiny_config(tmp_path / "tiny.yaml", exclude)
+    result = _snakemake(tmp_path, "--configfile", str(config), "--cores", "2", "results/leaderboard.csv")
+    assert result.returncode == 0, result.stderr[-3000:]
+    board = pd.read_csv(tmp_path / "results" / "leaderboard.csv")
+    assert set(board["method"]) == {"identity", "cyclegan", dropped_method, "real-data floor"}
+    assert set(board["task"]) == {"hand2mnistm"}
+    for column in ("setting", "supervision", "multimodal", "seeds", "fid_mean", "fid_std", "kid_mean",
+                   "content_acc_mean", "parameters_total_mean", "train_wall_s_mean", "translate_images_per_s_mean",
+                   "backbone", "protocol_hash"):
+        assert column in board.columns, column
+    assert board["fid_mean"].notna().all() and (board["backbone"] == "evalnet-digits").all()
+    assert board["protocol_hash"].nunique() == 1
+    plots = {p.name for p in (tmp_path / "results" / "plots").iterdir()}
+    assert {"fid_kid_hand2mnistm.png", "samples_hand2mnistm.png", "losses_hand2mnistm.png", "accuracy.png",
+            "fid_vs_diversity.png"} <= plots
+    assert "zz-dropin" in (tmp_path / "results" / "leaderboard.md").read_text()
+    for rule in ("train", "translate", "evaluate"):
+        assert (tmp_path / "logs" / "benchmarks" / rule / "hand2mnistm" / "cyclegan" / "seed0.tsv").is_file()
+    _report_opens_without_broken_images(tmp_path / "results" / "report.html", tmp_path)
+
+
+def _report_opens_without_broken_images(report: Path, tmp_path: Path) -> None:
+    html = report.read_text()
+    assert html.count('src="data:image/png;base64,') >= 5 and "<img" in html
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (Debian package 'chromium'); the report's images were checked "
+                    "for presence only")
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'chromium'}",
+                          "--virtual-time-budget=10000", "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    body = re.search(r"<body[^>]*>", dom)
+    assert body, dom[:500]
+    assert 'data-broken-images="0"' in body.group(0), body.group(0)
+    assert int(re.search(r'data-images="(\d+)"', body.group(0)).group(1)) >= 5
+
+
+def test_default_dry_run_has_jobs_for_every_method(tmp_path: Path) -> None:
+    result = _snakemake(tmp_path, "-n", "-p", "results/leaderboard.csv", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = result.stdout + result.stderr
+    trained = set(re.findall(r"bench train --task (\S+) --method (\S+) ", text))
+    from bench.data.tasks import get_task
+    from bench.suite import load_config
+
+    tasks = load_config(REPO / "config" / "config.yaml")["tasks"]
+    for name, cls in registry().items():
+        compatible = [t for t in tasks if cls.supports(get_task(t))]
+        assert compatible, f"{name} has no compatible embedded task"
+        for task in compatible:
+            assert (task, name) in trained, f"no training job for {name} on {task}"
+    assert "rule publish" in text and "rule evalnet" in text and "rule floor" in text
+
+
+@pytest.mark.parametrize("bad,needle", [
+    ({"methods": ["identity", "cycelgan"]}, "unknown method 'cycelgan'"),
+    ({"method_settings": {"default": {"steps": -5}}}, "-5 is less than the minimum of 0"),
+    ({"colour": "blue"}, "'colour' was unexpected"),
+    ({"method_settings": {"default": {"steps": 3}, "cyclegan": {"hparams": {"wings": 2}}}},
+     "unknown hyper-parameter(s) wings"),
+])
+def test_invalid_config_fails_before_any_job(tmp_path: Path, bad: dict, needle: str) -> None:
+    config = tmp_path / "bad.yaml"
+    config.write_text(yaml.safe_dump(bad))
+    result = _snakemake(tmp_path, "--configfile", str(config), "--cores", "1", "results/leaderboard.csv",
+                        timeout=300)
+    assert result.returncode != 0
+    assert needle in result.stdout + result.stderr, (result.stdout + result.stderr)[-2000:]
+    assert not (tmp_path / "resources").exists() and not (tmp_path / "runs").exists()

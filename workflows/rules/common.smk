@@ -1,0 +1,83 @@
+"""Shared definitions: folders, the validated job plan from the config, and helpers for rule parameters."""
+
+import json
+import shlex
+
+from snakemake.exceptions import WorkflowError
+
+from bench.data.tasks import get_task
+from bench.errors import BenchError
+from bench.suite import plan
+
+DATA = config.get("data_root", "resources/data")
+RUNS = config.get("runs_dir", "runs")
+RESULTS = config.get("results_dir", "results")
+LOGS = config.get("logs_dir", "logs")
+CACHE = config.get("cache_dir", "resources/cache")
+IMAGE_SIZE = config.get("image_size")
+METRICS = {"k": 10, "n": 100, "pairs": "all", **(config.get("metrics") or {})}
+THREADS = {"train": 1, "evaluate": 1, "evalnet": 2, **(config.get("threads") or {})}
+GPU = 1 if config.get("gpu", False) else 0
+EVALNET = (config.get("evalnet") or {}).get("path", "resources/evalnets/digits.pt")
+
+try:
+    JOBS = plan(config)
+except BenchError as err:
+    raise WorkflowError(f"invalid config: {err}")
+
+JOB = {job.run: job for job in JOBS}
+TASKS = list(dict.fromkeys(job.task for job in JOBS))
+BOARD_TASK = {}
+for _task in TASKS:
+    BOARD_TASK.setdefault(get_task(_task).board, _task)
+BOARDS = list(BOARD_TASK)
+
+LEADERBOARD = f"{RESULTS}/leaderboard.csv"
+REPORT = f"{RESULTS}/report.html"
+
+
+wildcard_constraints:
+    task=r"[A-Za-z0-9_]+",
+    method=r"[A-Za-z0-9_\-]+",
+    seed=r"\d+",
+    board=r"[A-Za-z0-9_]+",
+
+
+def run_dir(w):
+    return f"{RUNS}/{w.task}/{w.method}/seed{w.seed}"
+
+
+def job_of(w):
+    return JOB[f"{w.task}/{w.method}/seed{w.seed}"]
+
+
+def set_args(w):
+    """The job's hyper-parameter overrides as `--set key=value` arguments (values in JSON, which YAML reads)."""
+    return " ".join(f"--set {shlex.quote(f'{k}={json.dumps(v)}')}" for k, v in job_of(w).hparams.items())
+
+
+def image_arg():
+    return f"--image-size {IMAGE_SIZE}" if IMAGE_SIZE else ""
+
+
+def evalnet_arg():
+    return f"--evalnet {EVALNET}" if config["suite"] == "digits" else ""
+
+
+def metric_weights_arg():
+    weights = config.get("inception_weights")
+    return f"--inception-weights {shlex.quote(weights)}" if weights else ""
+
+
+def task_data(task):
+    """The file or folder that proves a task's data is in place."""
+    t = get_task(task)
+    return f"{DATA}/{t.path}/manifest.json" if t.suite == "digits" else f"{DATA}/{t.dataset}"
+
+
+def board_of(w):
+    return get_task(w.task).board
+
+
+def run_files(name):
+    return [f"{RUNS}/{job.run}/{name}" for job in JOBS]

@@ -1,0 +1,54 @@
+"""Scoring: the real-data floor of each test set (which caches its real features), then every run."""
+
+
+def floor_inputs(w):
+    inputs = [task_data(BOARD_TASK[w.board])]
+    if config["suite"] == "digits":
+        inputs.append(EVALNET)
+    return inputs
+
+
+rule floor:
+    input:
+        floor_inputs,
+    output:
+        f"{RESULTS}/floors/{{board}}.json",
+    params:
+        task=lambda w: BOARD_TASK[w.board],
+        image=image_arg(),
+        evalnet=evalnet_arg(),
+        weights=metric_weights_arg(),
+    threads: THREADS["evaluate"]
+    resources:
+        gpu=GPU,
+    log:
+        f"{LOGS}/floor/{{board}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/floor/{{board}}.tsv"
+    shell:
+        "python -m bench floor --task {params.task} --out {output} {params.image} {params.evalnet} {params.weights} "
+        "--cache {CACHE} --data-root {DATA} --threads {threads} > {log} 2>&1"
+
+
+rule evaluate:
+    input:
+        translations=f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/translations.pt",
+        floor=lambda w: f"{RESULTS}/floors/{board_of(w)}.json",
+    output:
+        f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/metrics.json",
+    params:
+        run=run_dir,
+        pairs=METRICS["pairs"],
+        evalnet=evalnet_arg(),
+        weights=metric_weights_arg(),
+    threads: THREADS["evaluate"]
+    resources:
+        gpu=GPU,
+    log:
+        f"{LOGS}/evaluate/{{task}}/{{method}}/seed{{seed}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/evaluate/{{task}}/{{method}}/seed{{seed}}.tsv"
+    shell:
+        "python -m bench evaluate --run {params.run} --translations {input.translations} --out {output} "
+        "--pairs {params.pairs} {params.evalnet} {params.weights} --cache {CACHE} --data-root {DATA} "
+        "--threads {threads} > {log} 2>&1"
