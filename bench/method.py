@@ -34,6 +34,7 @@ class Method:
     code: ClassVar[str] = ""
     supervision: ClassVar[str] = "unpaired"
     translates: ClassVar[bool] = True  # False for classifier-only reference rows (no translations to score)
+    needs_labels: ClassVar[bool] = False  # True: trains only on tasks with class labels
 
     def __init__(self, task: Task, hparams: dict[str, Any], device: torch.device | str = "cpu"):
         self.task, self.hp, self.device = task, dict(hparams), torch.device(device)
@@ -67,13 +68,15 @@ class Method:
     # -- provided ---------------------------------------------------------------------------------
     @classmethod
     def supports(cls, task: Task) -> bool:
-        return task.setting in cls.settings
+        return task.setting in cls.settings and (task.labels or not cls.needs_labels)
 
     @classmethod
     def check_task(cls, task: Task) -> None:
-        if not cls.supports(task):
+        if task.setting not in cls.settings:
             raise ConfigError(f"method {cls.name!r} trains on {sorted(cls.settings)} tasks; task {task.name!r} "
                               f"is {task.setting}")
+        if cls.needs_labels and not task.labels:
+            raise ConfigError(f"method {cls.name!r} needs class labels; task {task.name!r} has none")
 
     @classmethod
     def task_directions(cls, task: Task) -> list[tuple[int, int]]:

@@ -137,6 +137,8 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     (out / "samples").mkdir(exist_ok=True)
 
     def snapshot(step: int) -> None:
+        if not method.translates:
+            return
         grid = render_samples(method, inputs, truth)
         save_grid(grid, out / "samples" / f"step_{step:06d}.png")
         shutil.copyfile(out / "samples" / f"step_{step:06d}.png", out / "samples.png")
