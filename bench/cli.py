@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from bench import __version__, defaults
+from bench import __version__, defaults, progress
 from bench.errors import BenchError
 
 Handler = Callable[[argparse.Namespace], int | None]
@@ -166,10 +166,10 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 def _common(p: argparse.ArgumentParser, device: bool = False) -> None:
     p.add_argument("--data-root", help=f"folder of the tasks' files (default ${defaults.DATA_ROOT_ENV} or "
                                        f"{defaults.DEFAULT_DATA_ROOT})")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     if device:
         p.add_argument("--device", help="cuda, cuda:1, mps or cpu (default: the best available)")
         p.add_argument("--threads", type=int, help="CPU threads for torch (default: all cores)")
-        p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--max-sources", type=int, default=0, help="use only the first N source digits (0: all 1,797)")
     d.add_argument("--force", action="store_true", help="rebuild even if an identical build exists")
     d.add_argument("--preview", help="also write a PNG grid of each domain's test images here")
+    d.add_argument("--quiet", action="store_true", help="no progress bars")
     d.set_defaults(func=_cmd_data_digits)
     d = data.add_parser("fetch", help="download, verify and extract a standard dataset")
     d.add_argument("name")
@@ -286,6 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "quiet", False):
+        progress.enabled = False
     try:
         return args.func(args) or 0
     except BenchError as err:

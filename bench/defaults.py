@@ -30,7 +30,7 @@ KID_SUBSETS = 100
 METRICS_BATCH = 256
 METRICS_SEED = 0
 EVALNET_PATH = "resources/evalnets/digits.pt"
-EVALNET_STEPS = 1000
+EVALNET_STEPS = 1500
 
 
 def data_root(explicit: str | os.PathLike | None = None) -> Path:

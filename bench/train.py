@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
+from bench.progress import progress_bar
 
 from bench import __version__, defaults
 from bench.data.loader import BatchSampler
@@ -146,7 +146,7 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     batch_size = sampler.batch_size
     window: dict[str, float] = {}
     window_steps, window_start = 0, time.perf_counter()
-    bar = tqdm(range(start, spec.steps), initial=start, total=spec.steps, disable=not progress,
+    bar = progress_bar(range(start, spec.steps), initial=start, total=spec.steps, disable=not progress,
                desc=f"{spec.method} on {spec.task}", unit="step", dynamic_ncols=True)
     last_good = start
     for step in bar:

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
+from bench.progress import progress_bar
 
 from bench import defaults
 from bench.data.loader import to_float, to_uint8
@@ -28,7 +28,7 @@ def translate_set(method: Method, images: torch.Tensor, source: int, target: int
     """uint8 outputs for uint8 inputs, in batches; ``seed`` fixes the method's randomness."""
     seed_everything(seed)
     outs = []
-    for i in tqdm(range(0, len(images), batch_size), desc=desc, disable=not progress, leave=False):
+    for i in progress_bar(range(0, len(images), batch_size), desc=desc, disable=not progress, leave=False):
         x = to_float(images[i:i + batch_size]).to(method.device)
         outs.append(to_uint8(method.translate(x, source=source, target=target, seed=seed)).cpu())
     return torch.cat(outs) if outs else torch.empty(0, 3, 0, 0, dtype=torch.uint8)
@@ -44,6 +44,7 @@ def translate_run(run_dir: str | Path, out: str | Path, *, k: int = defaults.DIV
     """
     dev = pick_device(device)
     set_threads(threads)
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False  # same seed, same output
     spec, method, ckpt = load_checkpoint(run_dir, dev)
     if int(ckpt["step"]) != spec.steps:
         raise ConfigError(f"{run_dir}: the run stopped at step {ckpt['step']} of {spec.steps}; finish it with "

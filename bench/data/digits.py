@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from tqdm import tqdm
+from bench.progress import progress_bar
 
 from bench.errors import ConfigError
 from bench.io import read_json, write_json
@@ -153,7 +153,7 @@ def render_split(cfg: DigitsConfig, sources: np.ndarray, per_digit: int, digits8
                  labels: np.ndarray, photos: list[np.ndarray], fonts: list[Path], desc: str) -> dict:
     """Render every domain for ``sources``: {domain: [(id, label, source, uint8 H×W×3)]}."""
     out: dict[str, list] = {d: [] for d in DOMAINS}
-    for src in tqdm(sources.tolist(), desc=desc, unit="digit"):
+    for src in progress_bar(sources.tolist(), desc=desc, unit="digit"):
         for r in range(per_digit):
             ident, label = f"{src:04d}_{r}", int(labels[src])
             hand = render_hand(digits8[src], _rng(cfg.seed, "hand", src, r), cfg.size)
@@ -163,7 +163,7 @@ def render_split(cfg: DigitsConfig, sources: np.ndarray, per_digit: int, digits8
     return out
 
 
-def _write_folder(folder: Path, items: list, bar: tqdm) -> None:
+def _write_folder(folder: Path, items: list, bar) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "labels.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
@@ -176,7 +176,7 @@ def _write_folder(folder: Path, items: list, bar: tqdm) -> None:
 
 def _write_tasks(tmp: Path, splits: dict[str, dict], manifest: dict) -> None:
     total = 6 * sum(len(s["hand"]) for s in splits.values())  # hand, mnistm, paired, and the three of digits3
-    with tqdm(total=total, desc="writing digits suite", unit="img") as bar:
+    with progress_bar(total=total, desc="writing digits suite", unit="img") as bar:
         for split, doms in splits.items():
             _write_folder(tmp / "hand2mnistm" / f"{split}A", doms["hand"], bar)
             _write_folder(tmp / "hand2mnistm" / f"{split}B", doms["mnistm"], bar)

@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from tqdm import tqdm
+from bench.progress import progress_bar
 
 from bench.errors import ChecksumError, DataError, UnsafeArchiveError
 from bench.io import write_json
@@ -40,7 +40,7 @@ def fetch(url: str, dest: Path, desc: str) -> str:
     try:
         with urllib.request.urlopen(url, timeout=60) as resp, dest.open("wb") as out:
             total = int(resp.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="B", unit_scale=True, desc=desc) as bar:
+            with progress_bar(total=total, unit="B", unit_scale=True, desc=desc) as bar:
                 while chunk := resp.read(CHUNK):
                     out.write(chunk)
                     digest.update(chunk)

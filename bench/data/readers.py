@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
+from bench.progress import progress_bar
 
 from bench.data.images import list_images, open_rgb, resize_center_crop, to_tensor
 from bench.data.tasks import Task
@@ -68,7 +68,7 @@ def read_labels(folder: Path, files: list[Path]) -> torch.Tensor:
 
 def _decode(files: list[Path], size: int, desc: str) -> list[torch.Tensor]:
     return [to_tensor(resize_center_crop(open_rgb(f), size))
-            for f in tqdm(files, desc=desc, leave=False, disable=len(files) < 500)]
+            for f in progress_bar(files, desc=desc, leave=False, disable=len(files) < 500)]
 
 
 def read_domain_folder(folder: Path, domain: str, size: int, labels: bool) -> ImageSet:
@@ -85,7 +85,7 @@ def read_paired_folder(folder: Path, domains: tuple[str, ...], size: int, labels
     files = list_images(folder)
     label_tensor = read_labels(folder, files) if labels else None
     halves: tuple[list[torch.Tensor], list[torch.Tensor]] = ([], [])
-    for f in tqdm(files, desc=f"reading {folder.name}", leave=False, disable=len(files) < 500):
+    for f in progress_bar(files, desc=f"reading {folder.name}", leave=False, disable=len(files) < 500):
         img = open_rgb(f)
         w, h = img.size
         if w != 2 * h:

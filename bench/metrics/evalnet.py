@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
+from bench.progress import progress_bar
 
 from bench.data.loader import BatchSampler, to_float
 from bench.data.readers import read_split
@@ -69,7 +69,7 @@ class DigitNet(nn.Module):
         return x
 
 
-def train_evalnet(suite: str, out: str | Path, *, seed: int = 0, steps: int = 1000, batch_size: int = 64,
+def train_evalnet(suite: str, out: str | Path, *, seed: int = 0, steps: int = 1500, batch_size: int = 64,
                   lr: float = 1e-3, data_root: str | Path | None = None, progress: bool = True) -> dict:
     """Train the suite's evaluation network on its training splits; save weights and test accuracies."""
     if suite not in SUITE_TASK:
@@ -85,7 +85,7 @@ def train_evalnet(suite: str, out: str | Path, *, seed: int = 0, steps: int = 10
     sampler = BatchSampler(train_split, batch_size, seed)
     started = time.perf_counter()
     net.train()
-    for step in tqdm(range(steps), desc=f"training the {suite} evaluation network", disable=not progress):
+    for step in progress_bar(range(steps), desc=f"training the {suite} evaluation network", disable=not progress):
         batch = sampler.batch(step)
         x = _jitter(batch["x"])
         digit, domain = net(x)

@@ -16,7 +16,7 @@ LOGS = config.get("logs_dir", "logs")
 CACHE = config.get("cache_dir", "resources/cache")
 IMAGE_SIZE = config.get("image_size")
 METRICS = {"k": 10, "n": 100, "pairs": "all", **(config.get("metrics") or {})}
-THREADS = {"train": 1, "evaluate": 1, "evalnet": 2, **(config.get("threads") or {})}
+THREADS = {"train": 1, "evaluate": 1, "evalnet": 1, **(config.get("threads") or {})}
 GPU = 1 if config.get("gpu", False) else 0
 EVALNET = (config.get("evalnet") or {}).get("path", "resources/evalnets/digits.pt")
 

@@ -25,7 +25,7 @@ rule evalnet:
     output:
         EVALNET,
     params:
-        steps=(config.get("evalnet") or {}).get("steps", 1000),
+        steps=(config.get("evalnet") or {}).get("steps", 1500),
         seed=(config.get("evalnet") or {}).get("seed", 0),
     threads: THREADS["evalnet"]
     log:
