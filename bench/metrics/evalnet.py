@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from bench.progress import progress_bar
 
+from bench import defaults
 from bench.data.loader import BatchSampler, to_float
 from bench.data.readers import read_split
 from bench.data.tasks import get_task
@@ -69,8 +70,9 @@ class DigitNet(nn.Module):
         return x
 
 
-def train_evalnet(suite: str, out: str | Path, *, seed: int = 0, steps: int = 1500, batch_size: int = 64,
-                  lr: float = 1e-3, data_root: str | Path | None = None, progress: bool = True) -> dict:
+def train_evalnet(suite: str, out: str | Path, *, seed: int = 0, steps: int = defaults.EVALNET_STEPS,
+                  batch_size: int = 64, lr: float = 1e-3, data_root: str | Path | None = None,
+                  progress: bool = True) -> dict:
     """Train the suite's evaluation network on its training splits; save weights and test accuracies."""
     if suite not in SUITE_TASK:
         raise ConfigError(f"unknown suite {suite!r} for an evaluation network; known: {', '.join(SUITE_TASK)}")
