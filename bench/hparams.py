@@ -35,6 +35,11 @@ def _coerce(key: str, value: Any, default: Any, owner: str) -> Any:
     elif isinstance(default, float):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str):  # YAML reads "2e-4" (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
     elif isinstance(default, (list, tuple)):
         if isinstance(value, (list, tuple)):
             return type(default)(value)

@@ -144,7 +144,7 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
         shutil.copyfile(out / "samples" / f"step_{step:06d}.png", out / "samples.png")
 
     batch_size = sampler.batch_size
-    window: dict[str, float] = {}
+    window: dict[str, list[float]] = {}
     window_steps, window_start = 0, time.perf_counter()
     bar = progress_bar(range(start, spec.steps), initial=start, total=spec.steps, disable=not progress,
                desc=f"{spec.method} on {spec.task}", unit="step", dynamic_ncols=True)
@@ -163,15 +163,16 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
             raise TrainingDiverged(f"loss {name!r} became {value} at step {step + 1} of {spec.method} on "
                                    f"{spec.task}; training stopped and {kept}")
         for k, v in losses.items():
-            window[k] = window.get(k, 0.0) + v
+            window.setdefault(k, []).append(v)
         window_steps += 1
         done = step + 1
         if done % log_every == 0 or done == spec.steps:
             span = time.perf_counter() - window_start
-            record = {"step": done, **{k: v / window_steps for k, v in window.items()},
-                      "images_per_s": batch_size * window_steps / max(span, 1e-9), "elapsed_s": elapsed}
+            means = {k: sum(v) / len(v) for k, v in window.items()}  # per loss: over the steps that reported it
+            record = {"step": done, **means, "images_per_s": batch_size * window_steps / max(span, 1e-9),
+                      "elapsed_s": elapsed}
             log.write(record)
-            bar.set_postfix({k: f"{v / window_steps:.3g}" for k, v in window.items()}, refresh=False)
+            bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
             window, window_steps, window_start = {}, 0, time.perf_counter()
         if done % sample_every == 0 or done == spec.steps:
             snapshot(done)

@@ -1,0 +1,98 @@
+"""DualGAN: parameter counts of the official code, a tiny training run, bit-identical resume, clipping, TF layers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from bench.data.tasks import get_task
+from bench.describe import describe
+from bench.io import torch_load
+from bench.train import load_checkpoint, make_spec, train
+from methods.dualgan import DualGAN, SameConv2d, SameConvTranspose2d, TFRMSprop
+
+TINY = {"gcn": 8, "dcn": 8, "batch_size": 2}
+
+
+class Killed(Exception):
+    """Stands in for the process being killed mid-run."""
+
+
+def test_parameter_counts_match_the_official_code():
+    # duxingren14/DualGAN (TensorFlow) model.py at 256 px, counted from its variable shapes: the 8-level ``fcn``
+    # generator (5×5 e1/d8, 3×3 elsewhere, biases, norm scale + centre) and the default ``globalgan`` critic.
+    counts = describe("dualgan", 256)["parameters"]
+    assert counts == {"G_AB": 30_627_907, "G_BA": 30_627_907, "D_A": 3_949_441, "D_B": 3_949_441}
+
+
+def test_trains_and_translates(digits_root, tmp_path):
+    spec = make_spec("hand2mnistm", "dualgan", 0, 4, TINY, image_size=16)
+    train(spec, tmp_path, data_root=digits_root, progress=False, log_every=1, threads=1)
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert len(records) == 4 and all(math.isfinite(v) for r in records for v in r.values())
+    _, method, _ = load_checkpoint(tmp_path, torch.device("cpu"))
+    x = torch.rand(3, 3, 16, 16) * 2 - 1
+    with torch.no_grad():
+        for source, target in ((0, 1), (1, 0)):
+            y = method.translate(x, source=source, target=target)
+            assert y.shape == x.shape and y.min() >= -1 and y.max() <= 1
+
+
+@pytest.mark.parametrize("gan_mode", ["wgan", "wgangp"])
+def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch, gan_mode):
+    spec = make_spec("hand2mnistm", "dualgan", 0, 4, {**TINY, "gan_mode": gan_mode}, image_size=16)
+    run = dict(data_root=digits_root, progress=False, checkpoint_every=2, threads=1)
+    train(spec, tmp_path / "straight", **run)
+    original = DualGAN.train_step
+
+    def dies_at_step_2(self, batch, step):
+        if step == 2:
+            raise Killed
+        return original(self, batch, step)
+
+    monkeypatch.setattr(DualGAN, "train_step", dies_at_step_2)
+    with pytest.raises(Killed):
+        train(spec, tmp_path / "resumed", **run)
+    monkeypatch.setattr(DualGAN, "train_step", original)
+    train(spec, tmp_path / "resumed", resume=True, **run)
+    straight = torch_load(tmp_path / "straight" / "checkpoint.pt")["method"]
+    resumed = torch_load(tmp_path / "resumed" / "checkpoint.pt")["method"]
+    for net, state in straight["nets"].items():
+        for key, value in state.items():
+            assert torch.equal(value, resumed["nets"][net][key]), f"{net}.{key}"
+
+
+def test_clipping_keeps_critics_within_c_and_generators_wait_for_n_critic():
+    task = get_task("hand2mnistm", 16)
+    method = DualGAN(task, {**DualGAN.hparams(task), **TINY, "clip_value": 0.01, "n_critic": 2, "steps": 2})
+    batch = {"A": torch.rand(2, 3, 16, 16) * 2 - 1, "B": torch.rand(2, 3, 16, 16) * 2 - 1}
+    gens = [p.detach().clone() for p in method.G_AB.parameters()]
+    method.train_step(batch, 1)
+    assert all(torch.equal(a, b) for a, b in zip(gens, method.G_AB.parameters()))
+    for critic in (method.D_A, method.D_B):
+        assert all(p.abs().max() <= 0.01 for p in critic.parameters())
+    method.train_step(batch, 2)
+    assert any(not torch.equal(a, b) for a, b in zip(gens, method.G_AB.parameters()))
+
+
+def test_same_padding_puts_the_odd_pixel_after_as_tensorflow_does():
+    conv = SameConv2d(1, 1, 3, 2)
+    x = torch.randn(1, 1, 8, 8)
+    expected = F.conv2d(F.pad(x, (0, 1, 0, 1)), conv.weight, conv.bias, stride=2)
+    assert torch.allclose(conv(x), expected)
+    deconv = SameConvTranspose2d(1, 1, 5, 2)
+    y = torch.randn(1, 1, 4, 4)
+    full = F.conv_transpose2d(y, deconv.weight, deconv.bias, stride=2)
+    assert torch.allclose(deconv(y), full[..., 1:9, 1:9])
+
+
+def test_rmsprop_accumulator_starts_at_one():
+    p = torch.nn.Parameter(torch.tensor([1.0]))
+    opt = TFRMSprop([p], lr=0.1, decay=0.9, eps=0.0)
+    p.grad = torch.tensor([2.0])
+    opt.step()
+    assert p.item() == pytest.approx(1.0 - 0.1 * 2.0 / math.sqrt(0.9 + 0.1 * 4.0))
