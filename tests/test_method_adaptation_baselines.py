@@ -9,12 +9,12 @@ from bench.data.loader import to_float
 from bench.data.readers import read_split
 from bench.data.tasks import get_task
 from bench.describe import describe
-from bench.io import torch_load
 from bench.registry import registry
 from bench.train import load_checkpoint, make_spec, train
 from bench.translate import translate_run
 from methods.adaptation_baselines import SourceOnly, TargetOnly
 from methods.pixelda import PixelDA
+from tests.method_checks import assert_resumes_exactly
 
 TINY = {
     "source_only": {"batch_size": 4},
@@ -22,10 +22,6 @@ TINY = {
     "pixelda": {"resnet_filters": 8, "resnet_blocks": 1, "ndf": 8, "batch_size": 4},
     "cogan": {"ngf": 8, "d_widths": [4, 8, 16], "batch_size": 4, "invert_steps": 2},
 }
-
-
-class Killed(Exception):
-    """Stands in for the process being killed mid-run."""
 
 
 def test_registered_as_classifier_rows_that_translate_nothing():
@@ -74,24 +70,7 @@ def test_trains_scores_and_writes_no_translations(digits_root, tmp_path):
 
 def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch):
     spec = make_spec("hand2mnistm", "source_only", 0, 4, TINY["source_only"], image_size=16)
-    run = dict(data_root=digits_root, progress=False, checkpoint_every=2, threads=1)
-    train(spec, tmp_path / "straight", **run)
-    original = SourceOnly.train_step
-
-    def dies_at_step_2(self, batch, step):
-        if step == 2:
-            raise Killed
-        return original(self, batch, step)
-
-    monkeypatch.setattr(SourceOnly, "train_step", dies_at_step_2)
-    with pytest.raises(Killed):
-        train(spec, tmp_path / "resumed", **run)
-    monkeypatch.setattr(SourceOnly, "train_step", original)
-    train(spec, tmp_path / "resumed", resume=True, **run)
-    straight = torch_load(tmp_path / "straight" / "checkpoint.pt")["method"]
-    resumed = torch_load(tmp_path / "resumed" / "checkpoint.pt")["method"]
-    for key, value in straight["nets"]["C"].items():
-        assert torch.equal(value, resumed["nets"]["C"][key]), key
+    assert_resumes_exactly(spec, digits_root, tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("name", sorted(TINY))

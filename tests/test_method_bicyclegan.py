@@ -14,23 +14,14 @@ from bench.data.readers import read_split
 from bench.data.tasks import get_task
 from bench.describe import describe
 from bench.errors import ConfigError
-from bench.io import torch_load
 from bench.nn.unet_z import UnetZGenerator
-from bench.train import CHECKPOINT, load_checkpoint, make_spec, train
+from bench.train import load_checkpoint, make_spec, train
 from bench.translate import translate_run
 from methods.bicyclegan import BicycleGAN
+from tests.method_checks import assert_resumes_exactly
 
 TINY = {"ngf": 4, "ndf": 4, "nef": 4, "batch_size": 4}
 STEPS = 4
-
-
-class Interrupted(Exception):
-    """Raised by a patched train_step to stop a run mid-way, as a kill would."""
-
-
-def _weights(run: Path) -> dict[str, torch.Tensor]:
-    state = torch_load(run / CHECKPOINT)
-    return {f"{net}.{k}": v for net, sd in state["method"]["nets"].items() for k, v in sd.items()}
 
 
 def _spec():
@@ -82,26 +73,8 @@ def test_tiny_training_gives_finite_losses_and_translations_in_range(straight_ru
     assert y.shape == (2, 3, 16, 16) and y.min() >= -1 and y.max() <= 1
 
 
-def test_interrupted_then_resumed_run_equals_the_straight_run(straight_run: tuple[Path, dict], digits_root: Path,
-                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = BicycleGAN.train_step
-
-    def dies_at_step_2(self, batch, step):
-        if step == 2:
-            raise Interrupted
-        return original(self, batch, step)
-
-    out = tmp_path / "resumed"
-    monkeypatch.setattr(BicycleGAN, "train_step", dies_at_step_2)
-    with pytest.raises(Interrupted):
-        train(_spec(), out, data_root=digits_root, progress=False, checkpoint_every=2, sample_every=2)
-    assert torch_load(out / CHECKPOINT)["step"] == 2
-    monkeypatch.setattr(BicycleGAN, "train_step", original)
-    train(_spec(), out, resume=True, data_root=digits_root, progress=False, checkpoint_every=2, sample_every=2)
-    a, b = _weights(straight_run[0]), _weights(out)
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
+def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch):
+    assert_resumes_exactly(_spec(), digits_root, tmp_path, monkeypatch)
 
 
 def test_same_seed_same_output_different_seeds_differ(straight_run: tuple[Path, dict], digits_root: Path) -> None:

@@ -11,15 +11,11 @@ import torch
 from bench.data.tasks import Task, get_task
 from bench.describe import describe
 from bench.errors import ConfigError
-from bench.io import torch_load
 from bench.train import load_checkpoint, make_spec, train
 from methods.cogan import CoGAN
+from tests.method_checks import assert_resumes_exactly
 
 TINY = {"ngf": 8, "d_widths": [4, 8, 16], "batch_size": 4, "invert_steps": 3}
-
-
-class Killed(Exception):
-    """Stands in for the process being killed mid-run."""
 
 
 def test_parameter_counts_match_the_official_code():
@@ -60,25 +56,7 @@ def test_trains_and_translates(digits_root, tmp_path):
 
 def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch):
     spec = make_spec("hand2mnistm", "cogan", 0, 4, TINY, image_size=16)
-    run = dict(data_root=digits_root, progress=False, checkpoint_every=2, threads=1)
-    train(spec, tmp_path / "straight", **run)
-    original = CoGAN.train_step
-
-    def dies_at_step_2(self, batch, step):
-        if step == 2:
-            raise Killed
-        return original(self, batch, step)
-
-    monkeypatch.setattr(CoGAN, "train_step", dies_at_step_2)
-    with pytest.raises(Killed):
-        train(spec, tmp_path / "resumed", **run)
-    monkeypatch.setattr(CoGAN, "train_step", original)
-    train(spec, tmp_path / "resumed", resume=True, **run)
-    straight = torch_load(tmp_path / "straight" / "checkpoint.pt")["method"]["nets"]
-    resumed = torch_load(tmp_path / "resumed" / "checkpoint.pt")["method"]["nets"]
-    for net, state in straight.items():
-        for key, value in state.items():
-            assert torch.equal(value, resumed[net][key]), f"{net}.{key}"
+    assert_resumes_exactly(spec, digits_root, tmp_path, monkeypatch)
 
 
 def _method(**overrides) -> CoGAN:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
@@ -11,15 +10,11 @@ import torch.nn.functional as F
 
 from bench.data.tasks import get_task
 from bench.describe import describe
-from bench.io import torch_load
-from bench.train import load_checkpoint, make_spec, train
+from bench.train import make_spec
 from methods.dualgan import DualGAN, SameConv2d, SameConvTranspose2d, TFRMSprop
+from tests.method_checks import assert_resumes_exactly, assert_trains_and_translates
 
 TINY = {"gcn": 8, "dcn": 8, "batch_size": 2}
-
-
-class Killed(Exception):
-    """Stands in for the process being killed mid-run."""
 
 
 def test_parameter_counts_match_the_official_code():
@@ -30,40 +25,13 @@ def test_parameter_counts_match_the_official_code():
 
 
 def test_trains_and_translates(digits_root, tmp_path):
-    spec = make_spec("hand2mnistm", "dualgan", 0, 4, TINY, image_size=16)
-    train(spec, tmp_path, data_root=digits_root, progress=False, log_every=1, threads=1)
-    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
-    assert len(records) == 4 and all(math.isfinite(v) for r in records for v in r.values())
-    _, method, _ = load_checkpoint(tmp_path, torch.device("cpu"))
-    x = torch.rand(3, 3, 16, 16) * 2 - 1
-    with torch.no_grad():
-        for source, target in ((0, 1), (1, 0)):
-            y = method.translate(x, source=source, target=target)
-            assert y.shape == x.shape and y.min() >= -1 and y.max() <= 1
+    assert_trains_and_translates(make_spec("hand2mnistm", "dualgan", 0, 4, TINY, image_size=16), digits_root, tmp_path)
 
 
 @pytest.mark.parametrize("gan_mode", ["wgan", "wgangp"])
 def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch, gan_mode):
     spec = make_spec("hand2mnistm", "dualgan", 0, 4, {**TINY, "gan_mode": gan_mode}, image_size=16)
-    run = dict(data_root=digits_root, progress=False, checkpoint_every=2, threads=1)
-    train(spec, tmp_path / "straight", **run)
-    original = DualGAN.train_step
-
-    def dies_at_step_2(self, batch, step):
-        if step == 2:
-            raise Killed
-        return original(self, batch, step)
-
-    monkeypatch.setattr(DualGAN, "train_step", dies_at_step_2)
-    with pytest.raises(Killed):
-        train(spec, tmp_path / "resumed", **run)
-    monkeypatch.setattr(DualGAN, "train_step", original)
-    train(spec, tmp_path / "resumed", resume=True, **run)
-    straight = torch_load(tmp_path / "straight" / "checkpoint.pt")["method"]
-    resumed = torch_load(tmp_path / "resumed" / "checkpoint.pt")["method"]
-    for net, state in straight["nets"].items():
-        for key, value in state.items():
-            assert torch.equal(value, resumed["nets"][net][key]), f"{net}.{key}"
+    assert_resumes_exactly(spec, digits_root, tmp_path, monkeypatch)
 
 
 def test_clipping_keeps_critics_within_c_and_generators_wait_for_n_critic():

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import math
 
 import pytest
 import torch
 
 from bench.describe import describe
 from bench.errors import ConfigError
-from bench.io import torch_load
-from bench.train import load_checkpoint, make_spec, train
+from bench.train import make_spec
 from methods.cyclegan import CycleGAN
 from methods.ganilla import GANILLA, GanillaBlock, GanillaGenerator, ganilla_stages
+from tests.method_checks import assert_resumes_exactly, assert_trains_and_translates
 
 TINY = {"ngf": 8, "ndf": 8, "batch_size": 2}
-
-
-class Killed(Exception):
-    """Stands in for the process being killed mid-run."""
 
 
 def test_parameter_counts_match_the_official_code():
@@ -30,40 +24,12 @@ def test_parameter_counts_match_the_official_code():
 
 
 def test_trains_and_translates(digits_root, tmp_path):
-    spec = make_spec("hand2mnistm", "ganilla", 0, 3, TINY, image_size=16)
-    train(spec, tmp_path, data_root=digits_root, progress=False, log_every=1, threads=1)
-    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
-    assert len(records) == 3 and all(math.isfinite(v) for r in records for v in r.values())
-    _, method, _ = load_checkpoint(tmp_path, torch.device("cpu"))
-    x = torch.rand(3, 3, 16, 16) * 2 - 1
-    with torch.no_grad():
-        for source, target in ((0, 1), (1, 0)):
-            y = method.translate(x, source=source, target=target)
-            assert y.shape == x.shape and y.min() >= -1 and y.max() <= 1
+    assert_trains_and_translates(make_spec("hand2mnistm", "ganilla", 0, 3, TINY, image_size=16), digits_root, tmp_path)
 
 
 def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch):
     spec = make_spec("hand2mnistm", "ganilla", 0, 4, TINY, image_size=16)
-    run = dict(data_root=digits_root, progress=False, checkpoint_every=2, threads=1)
-    train(spec, tmp_path / "straight", **run)
-    original = GANILLA.train_step
-
-    def dies_at_step_2(self, batch, step):
-        if step == 2:
-            raise Killed
-        return original(self, batch, step)
-
-    monkeypatch.setattr(GANILLA, "train_step", dies_at_step_2)
-    with pytest.raises(Killed):
-        train(spec, tmp_path / "resumed", **run)
-    monkeypatch.setattr(GANILLA, "train_step", original)
-    train(spec, tmp_path / "resumed", resume=True, **run)
-    straight = torch_load(tmp_path / "straight" / "checkpoint.pt")["method"]
-    resumed = torch_load(tmp_path / "resumed" / "checkpoint.pt")["method"]
-    for net, state in straight["nets"].items():
-        for key, value in state.items():
-            assert torch.equal(value, resumed["nets"][net][key]), f"{net}.{key}"
-    assert torch.equal(straight["pools"]["fake_A"]["images"], resumed["pools"]["fake_A"]["images"])
+    assert_resumes_exactly(spec, digits_root, tmp_path, monkeypatch)
 
 
 def test_generator_layout():

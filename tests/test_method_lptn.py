@@ -12,23 +12,14 @@ import torch
 from bench.data.readers import read_split
 from bench.data.tasks import get_task
 from bench.describe import describe
-from bench.io import torch_load
 from bench.nn.laplacian import LaplacianPyramid
-from bench.train import CHECKPOINT, load_checkpoint, make_spec, train
+from bench.train import load_checkpoint, make_spec, train
 from bench.translate import translate_run
 from methods.lptn import LPTN, LPTNGenerator, lptn_levels
+from tests.method_checks import assert_resumes_exactly
 
 TINY = {"nrb_low": 1, "nrb_high": 1, "batch_size": 4}
 STEPS = 4
-
-
-class Interrupted(Exception):
-    """Raised by a patched train_step to stop a run mid-way, as a kill would."""
-
-
-def _weights(run: Path) -> dict[str, torch.Tensor]:
-    state = torch_load(run / CHECKPOINT)
-    return {f"{net}.{k}": v for net, sd in state["method"]["nets"].items() for k, v in sd.items()}
 
 
 def _spec():
@@ -93,23 +84,6 @@ def test_tiny_training_gives_finite_losses_and_translations_in_range(straight_ru
     assert y.shape == (2, 3, 16, 16) and y.min() >= -1 and y.max() <= 1
 
 
-def test_interrupted_then_resumed_run_equals_the_straight_run(straight_run: tuple[Path, dict], digits_root: Path,
-                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = LPTN.train_step
+def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch):
+    assert_resumes_exactly(_spec(), digits_root, tmp_path, monkeypatch)
 
-    def dies_at_step_2(self, batch, step):
-        if step == 2:
-            raise Interrupted
-        return original(self, batch, step)
-
-    out = tmp_path / "resumed"
-    monkeypatch.setattr(LPTN, "train_step", dies_at_step_2)
-    with pytest.raises(Interrupted):
-        train(_spec(), out, data_root=digits_root, progress=False, checkpoint_every=2, sample_every=2)
-    assert torch_load(out / CHECKPOINT)["step"] == 2
-    monkeypatch.setattr(LPTN, "train_step", original)
-    train(_spec(), out, resume=True, data_root=digits_root, progress=False, checkpoint_every=2, sample_every=2)
-    a, b = _weights(straight_run[0]), _weights(out)
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key

@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 import math
 
-import pytest
 import torch
 
 from bench.data.tasks import get_task
 from bench.describe import describe
-from bench.io import torch_load
 from bench.train import load_checkpoint, make_spec, train
 from methods.pixelda import PixelDA
+from tests.method_checks import assert_resumes_exactly
 
 TINY = {"resnet_filters": 8, "resnet_blocks": 1, "ndf": 8, "batch_size": 4}
-
-
-class Killed(Exception):
-    """Stands in for the process being killed mid-run."""
 
 
 def test_parameter_counts_follow_the_official_layer_list():
@@ -65,26 +60,7 @@ def test_trains_and_translates(digits_root, tmp_path):
 
 def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch):
     spec = make_spec("hand2mnistm", "pixelda", 0, 4, TINY, image_size=16)
-    run = dict(data_root=digits_root, progress=False, checkpoint_every=2, threads=1)
-    train(spec, tmp_path / "straight", **run)
-    original = PixelDA.train_step
-
-    def dies_at_step_2(self, batch, step):
-        if step == 2:
-            raise Killed
-        return original(self, batch, step)
-
-    monkeypatch.setattr(PixelDA, "train_step", dies_at_step_2)
-    with pytest.raises(Killed):
-        train(spec, tmp_path / "resumed", **run)
-    monkeypatch.setattr(PixelDA, "train_step", original)
-    train(spec, tmp_path / "resumed", resume=True, **run)
-    straight = torch_load(tmp_path / "straight" / "checkpoint.pt")["method"]
-    resumed = torch_load(tmp_path / "resumed" / "checkpoint.pt")["method"]
-    for net, state in straight["nets"].items():
-        for key, value in state.items():
-            assert torch.equal(value, resumed["nets"][net][key]), f"{net}.{key}"
-    assert straight["schedulers"] == resumed["schedulers"]
+    assert_resumes_exactly(spec, digits_root, tmp_path, monkeypatch)
 
 
 def _method() -> PixelDA:
