@@ -121,7 +121,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     set_threads(args.threads)
     result = evaluate_run(args.run, args.translations, args.out, evalnet=args.evalnet,
                           inception_weights=args.inception_weights, pairing=args.pairs, cache_root=args.cache,
-                          data_root=args.data_root, device=args.device)
+                          data_root=args.data_root, device=args.device, kid_subsets=args.kid_subsets)
     print(json.dumps(result["metrics"]))
 
 
@@ -132,7 +132,7 @@ def _cmd_floor(args: argparse.Namespace) -> None:
     set_threads(args.threads)
     result = evaluate_floor(args.task, args.out, image_size=args.image_size, evalnet=args.evalnet,
                             inception_weights=args.inception_weights, cache_root=args.cache,
-                            data_root=args.data_root, device=args.device)
+                            data_root=args.data_root, device=args.device, kid_subsets=args.kid_subsets)
     print(json.dumps(result["metrics"]))
 
 
@@ -150,11 +150,20 @@ def _cmd_publish(args: argparse.Namespace) -> None:
     print(json.dumps({k: str(v) for k, v in written.items()}))
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1; got {text}")
+    return value
+
+
 def _metric_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--evalnet", help=f"evaluation network of the digits suite (default {defaults.EVALNET_PATH})")
     p.add_argument("--inception-weights", help="Inception weights file (default: torch-fidelity's file in the "
                                                "torch hub cache)")
     p.add_argument("--cache", help=f"real-side feature cache (default ${defaults.CACHE_ENV} or {defaults.DEFAULT_CACHE})")
+    p.add_argument("--kid-subsets", type=_positive_int, default=defaults.KID_SUBSETS,
+                   help=f"KID subsets drawn (default {defaults.KID_SUBSETS}, torch-fidelity's)")
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

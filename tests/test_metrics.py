@@ -123,6 +123,11 @@ def test_floor_is_far_below_identity(digits_root: Path, evalnet_file: Path, tmp_
     assert ident["protocol"]["hash"] == floor["protocol"]["hash"]
     assert set(ident["directions"]) == {"hand→mnistm", "mnistm→hand"}
     assert 0 <= ident["metrics"]["content_acc"] <= 1
+    fewer = evaluate_run(run, run / "translations.pt", tmp_path / "fewer.json", evalnet=evalnet_file,
+                         cache_root=tmp_path / "cache", data_root=digits_root, kid_subsets=7)
+    assert fewer["protocol"]["kid_subsets"] == 7 and ident["protocol"]["kid_subsets"] == 100
+    assert fewer["protocol"]["hash"] != ident["protocol"]["hash"]
+    assert fewer["metrics"]["fid"] == pytest.approx(ident["metrics"]["fid"])
 
 
 def test_lpips_diversity_is_zero_for_identical_outputs(evalnet_file: Path) -> None:

@@ -63,7 +63,8 @@ class DigitNet(nn.Module):
         return self.digit(h), self.domain(h)
 
     def prepare(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 or [-1, 1] float images of any size → [-1, 1] floats at the network's size."""
+        """uint8 or [-1, 1] float images of any size → [-1, 1] floats at the network's size, on its device."""
+        images = images.to(next(self.parameters()).device)
         x = to_float(images) if images.dtype == torch.uint8 else images.float()
         if x.shape[-1] != self.image_size or x.shape[-2] != self.image_size:
             x = F.interpolate(x, size=(self.image_size, self.image_size), mode="bilinear", align_corners=False)
@@ -113,7 +114,7 @@ def _jitter(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
 
 @torch.no_grad()
 def digit_logits(net: DigitNet, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    return torch.cat([net(net.prepare(images[i:i + batch_size]))[0] for i in range(0, len(images), batch_size)])
+    return torch.cat([net(net.prepare(images[i:i + batch_size]))[0].cpu() for i in range(0, len(images), batch_size)])
 
 
 def digit_accuracy(net: DigitNet, images: torch.Tensor, labels: torch.Tensor) -> float:

@@ -39,12 +39,13 @@ class MetricContext:
     device: torch.device
     cache_root: Path
     pairing: str = defaults.DIVERSITY_PAIRS
+    kid_subsets: int = defaults.KID_SUBSETS
     _distance: Distance | None = field(default=None, repr=False)
 
     @classmethod
     def for_task(cls, task: Task, *, evalnet: str | Path | None = None, inception_weights: str | Path | None = None,
                  device: str | None = None, cache_root: str | Path | None = None,
-                 pairing: str = defaults.DIVERSITY_PAIRS) -> "MetricContext":
+                 pairing: str = defaults.DIVERSITY_PAIRS, kid_subsets: int = defaults.KID_SUBSETS) -> "MetricContext":
         dev = pick_device(device)
         if task.suite == "digits":
             path = Path(evalnet or defaults.EVALNET_PATH)
@@ -52,7 +53,7 @@ class MetricContext:
             net = load_evalnet(path)[0].to(dev)
         else:
             backbone, net = resolve_backbone(INCEPTION, inception_weights), None
-        return cls(task, backbone, net, dev, defaults.cache_root(cache_root), pairing)
+        return cls(task, backbone, net, dev, defaults.cache_root(cache_root), pairing, kid_subsets)
 
     @property
     def distance(self) -> Distance:
@@ -67,7 +68,7 @@ class MetricContext:
 
     def fid_kid(self, fake: torch.Tensor, real: torch.Tensor, domain: int) -> dict[str, float]:
         return fid_kid(fake, real, self.backbone, real_cache_name=self.cache_name(domain, len(real)),
-                       cache_root=self.cache_root)
+                       cache_root=self.cache_root, kid_subsets=self.kid_subsets)
 
     def protocol(self, n_real: int, n_fake: int, diversity: dict | None, seed: int) -> dict[str, Any]:
         record = {
@@ -75,7 +76,7 @@ class MetricContext:
             "backbone_sha256": self.backbone.sha256, "feature_layer": self.backbone.layer,
             "image_size": self.task.image_size, "resize": self.backbone.resize, "real_split": "test",
             "n_real": n_real, "n_fake": n_fake, "kid_subset_size": kid_subset_size(n_fake, n_real),
-            "kid_subsets": defaults.KID_SUBSETS,
+            "kid_subsets": self.kid_subsets,
             "lpips": EvalnetLPIPS.name if self.evalnet is not None else AlexLPIPS.name,
             "lpips_pairs": diversity["pairs"] if diversity else None,
             "diversity_k": diversity["k"] if diversity else None, "diversity_n": diversity["n"] if diversity else None,
@@ -123,8 +124,9 @@ def _cost(run_dir: Path, translations: dict) -> dict[str, Any]:
 
 def evaluate_run(run_dir: str | Path, translations_path: str | Path, out: str | Path, *,
                  evalnet: str | Path | None = None, inception_weights: str | Path | None = None,
-                 pairing: str = defaults.DIVERSITY_PAIRS, cache_root: str | Path | None = None,
-                 data_root: str | Path | None = None, device: str | None = None) -> dict:
+                 pairing: str = defaults.DIVERSITY_PAIRS, kid_subsets: int = defaults.KID_SUBSETS,
+                 cache_root: str | Path | None = None, data_root: str | Path | None = None,
+                 device: str | None = None) -> dict:
     """Every metric that applies to the run's method and task, with cost and a protocol record."""
     run_dir = Path(run_dir)
     spec = load_spec(run_dir)
@@ -135,7 +137,7 @@ def evaluate_run(run_dir: str | Path, translations_path: str | Path, out: str | 
                           f"not of the run {run_dir} ({cls.name} on {task.name})")
     test = read_split(task, "test", data_root)
     ctx = MetricContext.for_task(task, evalnet=evalnet, inception_weights=inception_weights, device=device,
-                                 cache_root=cache_root, pairing=pairing)
+                                 cache_root=cache_root, pairing=pairing, kid_subsets=kid_subsets)
     directions = {f"{task.domains[e['source']]}→{task.domains[e['target']]}": _score_direction(ctx, test, e)
                   for e in translations["directions"].values()}
     metrics = _summary(task, directions)
@@ -165,7 +167,8 @@ def _resize(images: torch.Tensor, size: int) -> torch.Tensor:
 def evaluate_floor(task_name: str, out: str | Path, *, image_size: int | None = None,
                    evalnet: str | Path | None = None, inception_weights: str | Path | None = None,
                    cache_root: str | Path | None = None, data_root: str | Path | None = None,
-                   device: str | None = None, seed: int = defaults.METRICS_SEED) -> dict:
+                   device: str | None = None, seed: int = defaults.METRICS_SEED,
+                   kid_subsets: int = defaults.KID_SUBSETS) -> dict:
     """The real-data floor: real target-domain training images scored as if they were translations.
 
     Scored for every domain a method may translate into (the summary is the main target, B, or the mean over
@@ -174,7 +177,7 @@ def evaluate_floor(task_name: str, out: str | Path, *, image_size: int | None = 
     task = get_task(task_name, image_size)
     train, test = read_split(task, "train", data_root), read_split(task, "test", data_root)
     ctx = MetricContext.for_task(task, evalnet=evalnet, inception_weights=inception_weights, device=device,
-                                 cache_root=cache_root)
+                                 cache_root=cache_root, kid_subsets=kid_subsets)
     targets = [1, 0] if task.setting != "multidomain" else list(range(len(task.domains)))
     directions = {}
     gen = torch.Generator().manual_seed(seed)

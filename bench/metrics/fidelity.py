@@ -33,7 +33,7 @@ def kid_subset_size(n_fake: int, n_real: int) -> int:
 def fid_kid(fake: torch.Tensor | str, real: torch.Tensor | str, backbone: Backbone, *,
             real_cache_name: str | None = None, cache_root: str | Path | None = None,
             n_fake: int | None = None, n_real: int | None = None, seed: int = defaults.METRICS_SEED,
-            batch_size: int = defaults.METRICS_BATCH) -> dict[str, float]:
+            batch_size: int = defaults.METRICS_BATCH, kid_subsets: int = defaults.KID_SUBSETS) -> dict[str, float]:
     """FID, KID and KID's std of ``fake`` against ``real`` (uint8 tensors or image folders).
 
     With ``real_cache_name`` the real side's features are stored under ``cache_root`` and reused.
@@ -45,7 +45,7 @@ def fid_kid(fake: torch.Tensor | str, real: torch.Tensor | str, backbone: Backbo
         input2=UInt8Images(real) if isinstance(real, torch.Tensor) else real,
         fid=True, kid=True, feature_extractor=backbone.name, feature_extractor_weights_path=str(backbone.weights),
         feature_layer_fid=backbone.layer, feature_layer_kid=backbone.layer,
-        kid_subset_size=kid_subset_size(n_fake, n_real), kid_subsets=defaults.KID_SUBSETS,
+        kid_subset_size=kid_subset_size(n_fake, n_real), kid_subsets=kid_subsets,
         cuda=torch.cuda.is_available(), batch_size=batch_size, rng_seed=seed, verbose=False, save_cpu_ram=True,
         cache=real_cache_name is not None, cache_root=str(cache_root or defaults.cache_root()),
         input2_cache_name=real_cache_name, samples_shuffle=False)

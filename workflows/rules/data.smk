@@ -27,6 +27,7 @@ rule evalnet:
     params:
         steps=(config.get("evalnet") or {}).get("steps", 1500),
         seed=(config.get("evalnet") or {}).get("seed", 0),
+    priority: 100
     threads: THREADS["evalnet"]
     log:
         f"{LOGS}/evalnet/digits.log",

@@ -18,6 +18,8 @@ rule floor:
         image=image_arg(),
         evalnet=evalnet_arg(),
         weights=metric_weights_arg(),
+        kid_subsets=METRICS["kid_subsets"],
+    priority: 90
     threads: THREADS["evaluate"]
     resources:
         gpu=GPU,
@@ -27,7 +29,7 @@ rule floor:
         f"{LOGS}/benchmarks/floor/{{board}}.tsv"
     shell:
         "python -m bench floor --task {params.task} --out {output} {params.image} {params.evalnet} {params.weights} "
-        "--cache {CACHE} --data-root {DATA} --threads {threads} > {log} 2>&1"
+        "--kid-subsets {params.kid_subsets} --cache {CACHE} --data-root {DATA} --threads {threads} > {log} 2>&1"
 
 
 rule evaluate:
@@ -41,6 +43,7 @@ rule evaluate:
         pairs=METRICS["pairs"],
         evalnet=evalnet_arg(),
         weights=metric_weights_arg(),
+        kid_subsets=METRICS["kid_subsets"],
     threads: THREADS["evaluate"]
     resources:
         gpu=GPU,
@@ -50,5 +53,6 @@ rule evaluate:
         f"{LOGS}/benchmarks/evaluate/{{task}}/{{method}}/seed{{seed}}.tsv"
     shell:
         "python -m bench evaluate --run {params.run} --translations {input.translations} --out {output} "
-        "--pairs {params.pairs} {params.evalnet} {params.weights} --cache {CACHE} --data-root {DATA} "
+        "--pairs {params.pairs} {params.evalnet} {params.weights} --kid-subsets {params.kid_subsets} --cache {CACHE} "
+        "--data-root {DATA} "
         "--threads {threads} > {log} 2>&1"

@@ -13,6 +13,7 @@ rule train:
         image=image_arg(),
         sample_every=config.get("sample_every", 200),
         checkpoint_every=config.get("checkpoint_every", 200),
+    priority: 50
     threads: THREADS["train"]
     resources:
         gpu=GPU,
@@ -36,6 +37,7 @@ rule translate:
         run=run_dir,
         k=METRICS["k"],
         n=METRICS["n"],
+    priority: 40
     threads: THREADS["evaluate"]
     resources:
         gpu=GPU,
