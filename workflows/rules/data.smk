@@ -27,15 +27,16 @@ rule evalnet:
     params:
         steps=(config.get("evalnet") or {}).get("steps", 1500),
         seed=(config.get("evalnet") or {}).get("seed", 0),
+        torch_threads=THREADS["evalnet"],
     priority: 100
-    threads: THREADS["evalnet"]
+    threads: claim("evalnet")
     log:
         f"{LOGS}/evalnet/digits.log",
     benchmark:
         f"{LOGS}/benchmarks/evalnet/digits.tsv"
     shell:
         "python -m bench evalnet --suite digits --out {output} --steps {params.steps} --seed {params.seed} "
-        "--data-root {DATA} --threads {threads} --quiet > {log} 2>&1"
+        "--data-root {DATA} --threads {params.torch_threads} --quiet > {log} 2>&1"
 
 
 rule fetch:

@@ -19,8 +19,9 @@ rule floor:
         evalnet=evalnet_arg(),
         weights=metric_weights_arg(),
         kid_subsets=METRICS["kid_subsets"],
+        torch_threads=THREADS["evaluate"],
     priority: 90
-    threads: THREADS["evaluate"]
+    threads: claim("evaluate")
     resources:
         gpu=GPU,
     log:
@@ -29,7 +30,8 @@ rule floor:
         f"{LOGS}/benchmarks/floor/{{board}}.tsv"
     shell:
         "python -m bench floor --task {params.task} --out {output} {params.image} {params.evalnet} {params.weights} "
-        "--kid-subsets {params.kid_subsets} --cache {CACHE} --data-root {DATA} --threads {threads} > {log} 2>&1"
+        "--kid-subsets {params.kid_subsets} --cache {CACHE} --data-root {DATA} --threads {params.torch_threads} "
+        "> {log} 2>&1"
 
 
 rule evaluate:
@@ -44,7 +46,8 @@ rule evaluate:
         evalnet=evalnet_arg(),
         weights=metric_weights_arg(),
         kid_subsets=METRICS["kid_subsets"],
-    threads: THREADS["evaluate"]
+        torch_threads=THREADS["evaluate"],
+    threads: claim("evaluate")
     resources:
         gpu=GPU,
     log:
@@ -55,4 +58,4 @@ rule evaluate:
         "python -m bench evaluate --run {params.run} --translations {input.translations} --out {output} "
         "--pairs {params.pairs} {params.evalnet} {params.weights} --kid-subsets {params.kid_subsets} --cache {CACHE} "
         "--data-root {DATA} "
-        "--threads {threads} > {log} 2>&1"
+        "--threads {params.torch_threads} > {log} 2>&1"

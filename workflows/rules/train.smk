@@ -13,8 +13,9 @@ rule train:
         image=image_arg(),
         sample_every=config.get("sample_every", 200),
         checkpoint_every=config.get("checkpoint_every", 200),
+        torch_threads=THREADS["train"],
     priority: 50
-    threads: THREADS["train"]
+    threads: claim("train")
     resources:
         gpu=GPU,
     log:
@@ -25,7 +26,7 @@ rule train:
         "python -m bench train --task {wildcards.task} --method {wildcards.method} --seed {wildcards.seed} "
         "--out {params.run} --steps {params.steps} {params.sets} {params.image} --data-root {DATA} "
         "--sample-every {params.sample_every} --checkpoint-every {params.checkpoint_every} "
-        "--threads {threads} --resume --quiet > {log} 2>&1"
+        "--threads {params.torch_threads} --resume --quiet > {log} 2>&1"
 
 
 rule translate:
@@ -37,8 +38,9 @@ rule translate:
         run=run_dir,
         k=METRICS["k"],
         n=METRICS["n"],
+        torch_threads=THREADS["evaluate"],
     priority: 40
-    threads: THREADS["evaluate"]
+    threads: claim("evaluate")
     resources:
         gpu=GPU,
     log:
@@ -47,4 +49,4 @@ rule translate:
         f"{LOGS}/benchmarks/translate/{{task}}/{{method}}/seed{{seed}}.tsv"
     shell:
         "python -m bench translate --run {params.run} --out {output} --k {params.k} --n {params.n} "
-        "--data-root {DATA} --threads {threads} --quiet > {log} 2>&1"
+        "--data-root {DATA} --threads {params.torch_threads} --quiet > {log} 2>&1"
