@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -140,6 +141,15 @@ def test_default_dry_run_has_jobs_for_every_method(tmp_path: Path) -> None:
         for task in compatible:
             assert (task, name) in trained, f"no training job for {name} on {task}"
     assert "rule publish" in text and "rule evalnet" in text and "rule floor" in text
+
+
+def test_a_local_run_starts_at_most_one_job_per_cpu(tmp_path: Path) -> None:
+    cpus = len(os.sched_getaffinity(0))
+    result = _snakemake(tmp_path, "-n", "-p", "--cores", str(4 * cpus), "results/leaderboard.csv", timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = result.stdout + result.stderr
+    train_jobs = re.findall(r"rule train:.*?threads: (\d+).*?--threads (\d+)", text, re.S)
+    assert train_jobs and all((claimed, used) == ("4", "1") for claimed, used in train_jobs)
 
 
 @pytest.mark.parametrize("bad,needle", [
