@@ -90,7 +90,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
                      args.image_size)
     summary = train(spec, args.out, resume=args.resume, device=args.device, threads=args.threads,
                     sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
-                    data_root=args.data_root, progress=not args.quiet)
+                    data_root=args.data_root)
     print(json.dumps({k: summary[k] for k in ("task", "method", "steps", "wall_s", "train_images_per_s")}))
 
 
@@ -98,8 +98,7 @@ def _cmd_translate(args: argparse.Namespace) -> None:
     from bench.translate import translate_run
 
     result = translate_run(args.run, args.out, k=args.k, n_diverse=args.n, batch_size=args.batch_size,
-                           device=args.device, threads=args.threads, data_root=args.data_root,
-                           progress=not args.quiet)
+                           device=args.device, threads=args.threads, data_root=args.data_root)
     print(json.dumps({"out": args.out, "directions": list(result["directions"]),
                       "images_per_s": result["translate_images_per_s"]}))
 
@@ -109,8 +108,7 @@ def _cmd_evalnet(args: argparse.Namespace) -> None:
     from bench.runtime import set_threads
 
     set_threads(args.threads)
-    meta = train_evalnet(args.suite, args.out, seed=args.seed, steps=args.steps, data_root=args.data_root,
-                         progress=not args.quiet)
+    meta = train_evalnet(args.suite, args.out, seed=args.seed, steps=args.steps, data_root=args.data_root)
     print(json.dumps(meta))
 
 

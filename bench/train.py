@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from bench.progress import progress_bar
 
 from bench import __version__, defaults
 from bench.data.loader import BatchSampler
@@ -22,6 +21,7 @@ from bench.errors import ConfigError, TrainingDiverged
 from bench.hparams import apply_overrides
 from bench.io import read_json, torch_load, torch_save, write_json
 from bench.method import Method
+from bench.progress import progress_bar
 from bench.registry import get_method
 from bench.runtime import pick_device, rng_state, seed_everything, set_rng_state, set_threads
 from bench.samples import render_samples, sample_inputs, save_grid

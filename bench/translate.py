@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import torch
-from bench.progress import progress_bar
 
 from bench import defaults
 from bench.data.loader import to_float, to_uint8
@@ -14,6 +13,7 @@ from bench.data.readers import read_split
 from bench.errors import ConfigError
 from bench.io import torch_load, torch_save
 from bench.method import Method
+from bench.progress import progress_bar
 from bench.runtime import pick_device, seed_everything, set_threads
 from bench.train import load_checkpoint
 

@@ -32,7 +32,7 @@ from torch import nn
 
 from bench.errors import ConfigError
 from bench.method import Method
-from bench.nn import set_requires_grad
+from bench.nn import GANLoss, set_requires_grad, unet_channels
 
 
 def discogan_downs(image_size: int) -> int:
@@ -43,17 +43,13 @@ def discogan_downs(image_size: int) -> int:
     return n - 2
 
 
-def _widths(n_down: int, base: int) -> list[int]:
-    return [base * min(2**i, 8) for i in range(n_down)]
-
-
 def _batch_norm(channels: int) -> nn.BatchNorm2d:
     """Batch norm that always normalises with the batch's statistics (the official nets never leave train mode)."""
     return nn.BatchNorm2d(channels, track_running_stats=False)
 
 
 def _encoder(n_down: int, base: int) -> list[nn.Module]:
-    widths = _widths(n_down, base)
+    widths = unet_channels(n_down, base)
     layers: list[nn.Module] = [nn.Conv2d(3, widths[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
     for c_in, c_out in zip(widths, widths[1:]):
         layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), _batch_norm(c_out), nn.LeakyReLU(0.2, True)]
@@ -65,7 +61,7 @@ class DiscoGenerator(nn.Module):
 
     def __init__(self, n_down: int, ngf: int = 64):
         super().__init__()
-        widths = _widths(n_down, ngf)
+        widths = unet_channels(n_down, ngf)
         layers = _encoder(n_down, ngf)
         for c_in, c_out in zip(widths[::-1], widths[-2::-1]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), _batch_norm(c_out), nn.ReLU(True)]
@@ -84,7 +80,7 @@ class DiscoDiscriminator(nn.Module):
         layers = _encoder(n_down, ndf)
         self.stem = nn.Sequential(*layers[:2])
         self.blocks = nn.ModuleList(nn.Sequential(*layers[i:i + 3]) for i in range(2, len(layers), 3))
-        self.head = nn.Conv2d(_widths(n_down, ndf)[-1], 1, 4, 1, 0, bias=False)
+        self.head = nn.Conv2d(unet_channels(n_down, ndf)[-1], 1, 4, 1, 0, bias=False)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         h = self.stem(x)
@@ -128,10 +124,7 @@ class DiscoGAN(Method):
             "G": torch.optim.Adam(itertools.chain(self.G_A.parameters(), self.G_B.parameters()), **adam),
             "D": torch.optim.Adam(itertools.chain(self.D_A.parameters(), self.D_B.parameters()), **adam),
         }
-
-    @staticmethod
-    def _bce(logits: torch.Tensor, real: bool) -> torch.Tensor:
-        return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, float(real)))
+        self.gan = GANLoss("vanilla")
 
     def train_step(self, batch, step):
         """One iteration of the code: every loss is computed, then either D or both Gs take a step."""
@@ -146,8 +139,8 @@ class DiscoGAN(Method):
         for key, D, real, fake in (("A", self.D_A, a, ba), ("B", self.D_B, b, ab)):
             logit_real, feats_real = D(real)
             logit_fake, feats_fake = D(fake)
-            losses[f"D_{key}"] = 0.5 * self._bce(logit_real, True) + 0.5 * self._bce(logit_fake, False)
-            losses[f"G_{key}"] = self._bce(logit_fake, True)
+            losses[f"D_{key}"] = 0.5 * self.gan(logit_real, True) + 0.5 * self.gan(logit_fake, False)
+            losses[f"G_{key}"] = self.gan(logit_fake, True)
             losses[f"FM_{key}"] = feature_matching(feats_real, feats_fake)
         if d_step:
             self.optimizers["D"].zero_grad(set_to_none=True)

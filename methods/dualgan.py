@@ -41,7 +41,7 @@ from torch import nn
 
 from bench.errors import ConfigError
 from bench.method import Method
-from bench.nn import GANLoss, gradient_penalty, set_requires_grad
+from bench.nn import GANLoss, gradient_penalty, set_requires_grad, unet_channels
 
 
 def _same_pads(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -93,16 +93,12 @@ class TFInstanceNorm(nn.Module):
         return (x - mean) * torch.rsqrt(var + self.eps) * self.scale[:, None, None] + self.center[:, None, None]
 
 
-def _widths(n: int, base: int) -> list[int]:
-    return [base * min(2**i, 8) for i in range(n)]
-
-
 class DualUnet(nn.Module):
     """The code's ``fcn``: ``depth`` encoder levels down to 1×1, a mirrored decoder with skips, tanh output."""
 
     def __init__(self, depth: int, gcn: int = 64):
         super().__init__()
-        widths = _widths(depth, gcn)
+        widths = unet_channels(depth, gcn)
         self.down = nn.ModuleList([SameConv2d(3, widths[0], 5)])
         for c_in, c_out in zip(widths, widths[1:]):
             self.down.append(nn.Sequential(nn.LeakyReLU(0.2), SameConv2d(c_in, c_out, 3), TFInstanceNorm(c_out)))
@@ -128,7 +124,7 @@ class DualCritic(nn.Module):
 
     def __init__(self, image_size: int, n_layers: int, dcn: int = 64, head: str = "global"):
         super().__init__()
-        widths = _widths(n_layers, dcn)
+        widths = unet_channels(n_layers, dcn)
         layers: list[nn.Module] = [SameConv2d(3, widths[0], 5), nn.LeakyReLU(0.2)]
         for c_in, c_out in zip(widths, widths[1:]):
             layers += [SameConv2d(c_in, c_out, 3), TFInstanceNorm(c_out), nn.LeakyReLU(0.2)]

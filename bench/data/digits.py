@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from bench.progress import progress_bar
 
 from bench.errors import ConfigError
 from bench.io import read_json, write_json
+from bench.progress import progress_bar
 
 DOMAINS = ("hand", "mnistm", "syn")
 TASK_FOLDERS = ("hand2mnistm", "hand2mnistm_paired", "digits3")

@@ -13,10 +13,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bench.progress import progress_bar
 
 from bench.errors import ChecksumError, DataError, UnsafeArchiveError
 from bench.io import write_json
+from bench.progress import progress_bar
 
 LOCK_FILE = "datasets.lock.json"
 CHUNK = 1 << 20

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from bench.progress import progress_bar
 
 from bench.data.images import list_images, open_rgb, resize_center_crop, to_tensor
 from bench.data.tasks import Task
 from bench.errors import DataError
+from bench.progress import progress_bar
 
 LABELS_FILE = "labels.csv"
 

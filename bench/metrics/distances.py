@@ -31,8 +31,8 @@ class EvalnetLPIPS:
 
     @torch.no_grad()
     def __call__(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        fa = self.net.stage_features(self.net.prepare(a.to(self.device)))
-        fb = self.net.stage_features(self.net.prepare(b.to(self.device)))
+        fa = self.net.stage_features(self.net.prepare(a))
+        fb = self.net.stage_features(self.net.prepare(b))
         total = torch.zeros(len(a), device=self.device)
         for x, y in zip(fa, fb):
             diff = F.normalize(x, dim=1, eps=1e-10) - F.normalize(y, dim=1, eps=1e-10)

@@ -13,7 +13,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from bench.progress import progress_bar
 
 from bench import defaults
 from bench.data.loader import BatchSampler, to_float
@@ -21,6 +20,7 @@ from bench.data.readers import read_split
 from bench.data.tasks import get_task
 from bench.errors import ConfigError, MissingWeightsError
 from bench.io import torch_load, torch_save
+from bench.progress import progress_bar
 from bench.runtime import seed_everything
 
 SUITE_TASK = {"digits": "digits3"}
@@ -114,7 +114,8 @@ def _jitter(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
 
 @torch.no_grad()
 def digit_logits(net: DigitNet, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    return torch.cat([net(net.prepare(images[i:i + batch_size]))[0].cpu() for i in range(0, len(images), batch_size)])
+    return torch.cat([net(net.prepare(images[i:i + batch_size]))[0].cpu()
+                      for i in range(0, len(images), batch_size)])
 
 
 def digit_accuracy(net: DigitNet, images: torch.Tensor, labels: torch.Tensor) -> float:
