@@ -53,18 +53,19 @@ def _cmd_data_list(args: argparse.Namespace) -> None:
 def _cmd_methods(args: argparse.Namespace) -> None:
     from bench.registry import registry
 
-    rows = [(cls.name, ",".join(sorted(cls.settings)), "yes" if cls.multimodal else "no", cls.directions,
+    rows = [(cls.name, ",".join(sorted(cls.settings)), ",".join(cls.modes) or "-", cls.directions,
              cls.supervision, cls.paper) for cls in registry().values()]
-    _table(("method", "settings", "multimodal", "directions", "supervision", "paper"), rows)
+    _table(("method", "settings", "modes", "directions", "supervision", "paper"), rows)
 
 
 def _cmd_describe(args: argparse.Namespace) -> None:
     from bench.describe import describe
     from bench.hparams import parse_assignments
 
+    profile = "paper" if args.paper else args.profile
     overrides = {} if args.paper else _suite_hparams(args.config, args.method)
     overrides.update(parse_assignments(args.set))
-    print(json.dumps(describe(args.method, args.image_size, overrides), indent=2))
+    print(json.dumps(describe(args.method, args.image_size, overrides, profile), indent=2))
 
 
 def _suite_hparams(config: str | None, method: str) -> dict:
@@ -76,18 +77,20 @@ def _suite_hparams(config: str | None, method: str) -> dict:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
+    from bench.data.tasks import get_task
     from bench.hparams import parse_assignments
     from bench.train import make_spec, train
 
-    overrides, steps = {}, args.steps
+    overrides, steps, profile = {}, args.steps, args.profile
     if args.config:
-        from bench.suite import method_overrides, method_steps
+        from bench.suite import config_profile, method_overrides, method_steps
 
         overrides = method_overrides(args.config, args.method, args.task)
         steps = steps if steps is not None else method_steps(args.config, args.method, args.task)
+        profile = profile or config_profile(args.config)
     overrides.update(parse_assignments(args.set))
-    spec = make_spec(args.task, args.method, args.seed, steps if steps is not None else 1000, overrides,
-                     args.image_size)
+    profile = profile or ("embedded" if get_task(args.task).suite == "digits" else "paper")
+    spec = make_spec(args.task, args.method, args.seed, steps, overrides, args.image_size, profile)
     summary = train(spec, args.out, resume=args.resume, device=args.device, threads=args.threads,
                     sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
                     data_root=args.data_root)
@@ -99,7 +102,7 @@ def _cmd_translate(args: argparse.Namespace) -> None:
 
     result = translate_run(args.run, args.out, k=args.k, n_diverse=args.n, batch_size=args.batch_size,
                            device=args.device, threads=args.threads, data_root=args.data_root)
-    print(json.dumps({"out": args.out, "directions": list(result["directions"]),
+    print(json.dumps({"out": args.out, "entries": list(result["entries"]),
                       "images_per_s": result["translate_images_per_s"]}))
 
 
@@ -120,7 +123,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     result = evaluate_run(args.run, args.translations, args.out, evalnet=args.evalnet,
                           inception_weights=args.inception_weights, pairing=args.pairs, cache_root=args.cache,
                           data_root=args.data_root, device=args.device, kid_subsets=args.kid_subsets)
-    print(json.dumps(result["metrics"]))
+    print(json.dumps({row["mode"] or "metrics": row["metrics"] for row in result["rows"]}))
 
 
 def _cmd_floor(args: argparse.Namespace) -> None:
@@ -131,7 +134,7 @@ def _cmd_floor(args: argparse.Namespace) -> None:
     result = evaluate_floor(args.task, args.out, image_size=args.image_size, evalnet=args.evalnet,
                             inception_weights=args.inception_weights, cache_root=args.cache,
                             data_root=args.data_root, device=args.device, kid_subsets=args.kid_subsets)
-    print(json.dumps(result["metrics"]))
+    print(json.dumps({row["mode"] or "metrics": row["metrics"] for row in result["rows"]}))
 
 
 def _cmd_score(args: argparse.Namespace) -> None:
@@ -219,8 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("describe", help="parameter counts of a method's networks, as JSON")
     p.add_argument("method")
     p.add_argument("--image-size", type=int, default=256)
-    p.add_argument("--paper", action="store_true", help="the paper's configuration (ignore the suite config)")
-    p.add_argument("--config", default="config/config.yaml", help="suite config whose widths apply without --paper")
+    p.add_argument("--profile", choices=defaults.PROFILES, default="embedded", help="the method's profile (default embedded)")
+    p.add_argument("--paper", action="store_true", help="the paper's configuration: --profile paper, no suite config")
+    p.add_argument("--config", default="config/config.yaml", help="suite config whose overrides apply without --paper")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyper-parameter")
     p.set_defaults(func=_cmd_describe)
 
@@ -229,7 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", required=True)
     p.add_argument("--seed", type=int, default=defaults.TRAIN_SEED)
     p.add_argument("--out", required=True, help="run folder (checkpoint, log, samples)")
-    p.add_argument("--steps", type=int, help="training iterations (default: the config's budget, else 1000)")
+    p.add_argument("--steps", type=int, help="training iterations (default: the config's, else the profile's budget)")
+    p.add_argument("--profile", choices=defaults.PROFILES, help="the method's profile (default: the config's; else embedded "
+                                                        "on the digits suite, paper on standard datasets)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyper-parameter")
     p.add_argument("--config", help="suite config (config/config.yaml) whose widths and budgets apply")
     p.add_argument("--image-size", type=int, help="train at another image size than the task's")

@@ -16,6 +16,7 @@ DIGITS_TEST_FRACTION = 0.2
 DIGITS_TRAIN_PER_DIGIT = 3
 DIGITS_TEST_PER_DIGIT = 3
 
+PROFILES = ("paper", "embedded")  # a method's paper configuration, or its reductions for the embedded CPU suite
 TRAIN_SEED = 0
 SAMPLE_EVERY = 200
 CHECKPOINT_EVERY = 200

@@ -4,26 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+
 from bench.data.tasks import Task
 from bench.hparams import apply_overrides
+from bench.method import Method
 from bench.registry import get_method
 
 _SETTING_ORDER = ("unpaired", "paired", "multidomain")
 
 
-def probe_task(setting: str, image_size: int) -> Task:
+def probe_task(setting: str, image_size: int, domains: int = 2) -> Task:
     """A stand-in task of ``setting`` at ``image_size`` (for counting parameters; it holds no data)."""
-    domains = ("A", "B", "C") if setting == "multidomain" else ("A", "B")
+    domains = tuple("ABCDEFGHIJ"[:max(domains, 3)]) if setting == "multidomain" else ("A", "B")
     return Task(f"probe-{setting}", setting, domains, image_size, image_size, True, False, "", "probe")
 
 
-def describe(method_name: str, image_size: int, overrides: dict[str, Any] | None = None) -> dict:
-    """{"method", "image_size", "hparams", "parameters": {net: count}} for the method built on the CPU."""
+def synthetic_batch(task: Task, batch_size: int) -> dict:
+    """Random images in the layout of a training batch of ``task`` (what ``setup`` sees, without any data)."""
+    gen = torch.Generator().manual_seed(0)
+    shape = (batch_size, 3, task.image_size, task.image_size)
+    image = lambda: torch.rand(shape, generator=gen) * 2 - 1  # noqa: E731
+    domains = torch.randint(len(task.domains), (batch_size,), generator=gen)
+    if task.setting == "multidomain":
+        return {"x": image(), "domain": domains, "target_domain": domains.roll(1), "x_ref": image(),
+                "x_ref2": image(), "label": None}
+    return {"A": image(), "B": image(), "label_A": None, "label_B": None}
+
+
+def describe(method_name: str, image_size: int, overrides: dict[str, Any] | None = None, profile: str = "paper",
+             setting: str | None = None, domains: int = 2) -> dict:
+    """The method built on the CPU at ``profile``: every network's parameter count and role, and its hparams.
+
+    ``parameters`` maps each network to its count; ``roles`` says which are trained, which are EMA shadows and
+    which one translation uses; ``inference_parameters`` is the board's ``params``.
+    """
     cls = get_method(method_name)
-    setting = next(s for s in _SETTING_ORDER if s in cls.settings)
-    task = probe_task(setting, image_size)
-    hp = apply_overrides(cls.hparams(task), overrides or {}, f"method {method_name!r}")
-    method = cls(task, {**hp, "steps": 1}, "cpu")
+    setting = setting or next(s for s in _SETTING_ORDER if s in cls.settings)
+    task = probe_task(setting, image_size, domains)
+    hp = apply_overrides(cls.profile(task, profile), overrides or {}, f"method {method_name!r}")
+    method = cls(task, hp, "cpu", 1)
+    if type(method).setup is not Method.setup:
+        method.setup(synthetic_batch(task, int(hp.get("batch_size", 1))))
     counts = method.parameter_counts()
-    return {"method": cls.name, "image_size": image_size, "parameters": counts, "total": sum(counts.values()),
-            "hparams": hp}
+    return {"method": cls.name, "image_size": image_size, "profile": profile, "parameters": counts,
+            "total": sum(counts.values()), "roles": method.roles(),
+            "inference_parameters": method.inference_parameters(), "hparams": hp}

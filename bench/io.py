@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import tempfile
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import torch
+
+from bench.errors import DataError
 
 
 @contextmanager
@@ -43,8 +47,17 @@ def torch_save(obj: Any, path: str | os.PathLike) -> None:
 
 
 def torch_load(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> Any:
-    """Load a file the harness wrote; only tensors and plain containers are allowed."""
-    return torch.load(path, map_location=map_location, weights_only=True)
+    """Load a file the harness wrote; only tensors and plain containers are allowed.
+
+    A missing, truncated or foreign file is refused in one line that names it.
+    """
+    if not Path(path).is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
+        first = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+        raise DataError(f"{path}: unreadable or truncated file ({first})") from None
 
 
 def read_json(path: str | os.PathLike) -> Any:

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bench.errors import ConfigError
-from bench.method import DIRECTIONS, Method
+from bench.method import BATCH_STREAMS, DIRECTIONS, MODES, Method
 
 ENTRY_POINT_GROUP = "i2ibench.methods"
 METHOD_PATH_ENV = "I2IBENCH_METHOD_PATH"
@@ -32,6 +32,11 @@ def _check(cls: type[Method], origin: str) -> None:
         raise ConfigError(f"{origin}: method {cls.name!r} has directions {cls.directions!r}; expected {DIRECTIONS}")
     if not cls.settings:
         raise ConfigError(f"{origin}: method {cls.name!r} declares no settings")
+    if any(m not in MODES for m in cls.modes) or (cls.translates and not cls.modes):
+        raise ConfigError(f"{origin}: method {cls.name!r} has modes {cls.modes!r}; expected some of {MODES}")
+    if not set(cls.batch) <= BATCH_STREAMS:
+        raise ConfigError(f"{origin}: method {cls.name!r} asks for batch streams {sorted(set(cls.batch) - BATCH_STREAMS)}"
+                          f"; known: {sorted(BATCH_STREAMS)}")
 
 
 def _load_file(path: Path) -> ModuleType:

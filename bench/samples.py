@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -9,30 +10,43 @@ from torchvision.utils import make_grid, save_image
 
 from bench.data.loader import to_float
 from bench.data.readers import Split
+from bench.defaults import SAMPLE_INPUTS
+from bench.inference import reference_indices, translate_batch
 from bench.io import atomic_path
 from bench.method import Method
-from bench.defaults import SAMPLE_INPUTS
 
 SAMPLE_SEEDS = 3
 
 
-def sample_inputs(test: Split, n: int = SAMPLE_INPUTS) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """The first ``n`` test inputs of the main direction (spread over the set) and their ground truth."""
-    source = test.sets[0]
+@dataclass
+class SampleInputs:
+    """Test inputs of the main direction spread over the set, their keys, references and ground truth."""
+
+    inputs: torch.Tensor
+    keys: list[int]
+    references: torch.Tensor
+    truth: torch.Tensor | None
+
+
+def sample_inputs(test: Split, n: int = SAMPLE_INPUTS) -> SampleInputs:
+    source, target = test.sets[0], test.sets[1]
     idx = torch.linspace(0, len(source) - 1, min(n, len(source))).long()
-    truth = to_float(test.sets[1].images[idx]) if test.paired else None
-    return to_float(source.images[idx]), truth
+    refs = reference_indices(len(source), len(target), 0, 0, 1)[idx]
+    truth = to_float(target.images[idx]) if test.paired else None
+    return SampleInputs(to_float(source.images[idx]), idx.tolist(), to_float(target.images[refs]), truth)
 
 
-@torch.no_grad()
-def render_samples(method: Method, inputs: torch.Tensor, truth: torch.Tensor | None) -> torch.Tensor:
-    """Rows of [input | output(s) | truth] as one float image in [0, 1]."""
+def render_samples(method: Method, samples: SampleInputs) -> torch.Tensor:
+    """Rows of [input | output(s) | truth] as one float image in [0, 1], in the method's first mode."""
     source, target = method.task_directions(method.task)[0]
-    x = inputs.to(method.device)
-    seeds = range(SAMPLE_SEEDS) if method.multimodal else [0]
-    with torch.random.fork_rng(devices=[method.device] if method.device.type == "cuda" else []):
-        outs = [method.translate(x, source=source, target=target, seed=s).float().cpu().clamp(-1, 1) for s in seeds]
-    columns = [inputs] + outs + ([truth] if truth is not None else [])
+    mode = method.modes[0]
+    x = samples.inputs.to(method.device)
+    ref = samples.references.to(method.device) if mode == "reference" else None
+    seeds = range(SAMPLE_SEEDS) if mode != "deterministic" else [0]
+    outs = [translate_batch(method, x, source=source, target=target, mode=mode, seed=s, keys=samples.keys,
+                            reference=ref).float().cpu().clamp(-1, 1) for s in seeds]
+    columns = [samples.inputs] + ([samples.references] if ref is not None else []) + outs
+    columns += [samples.truth] if samples.truth is not None else []
     rows = torch.stack(columns, 1).flatten(0, 1)
     return make_grid(rows.add(1).div(2), nrow=len(columns), padding=2, pad_value=1.0)
 

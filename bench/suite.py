@@ -19,12 +19,13 @@ Config = dict[str, Any]
 
 @dataclass(frozen=True)
 class Job:
-    """One training run of the suite: a (task, method, seed) with its budget and hyper-parameter overrides."""
+    """One training run of the suite: a (task, method, seed) with its profile, budget and overrides."""
 
     task: str
     method: str
     seed: int
     steps: int
+    profile: str = "embedded"
     hparams: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -55,22 +56,25 @@ def _settings(cfg: Config, method: str, task: str | None) -> list[dict]:
     return blocks
 
 
+def config_profile(config: Config | str | Path) -> str:
+    """The method profile a suite config selects (``embedded`` unless it says otherwise)."""
+    return str(_as_config(config).get("profile", "embedded"))
+
+
 def method_overrides(config: Config | str | Path, method: str, task: str | None = None) -> dict[str, Any]:
-    """The hyper-parameters the suite config sets for ``method`` (on ``task``)."""
+    """The hyper-parameters the suite config sets for ``method`` (on ``task``) over the method's profile."""
     out: dict[str, Any] = {}
     for block in _settings(_as_config(config), method, task)[1:]:
         out.update(block.get("hparams") or {})
     return out
 
 
-def method_steps(config: Config | str | Path, method: str, task: str | None = None) -> int:
-    """The training budget the suite config gives ``method`` (on ``task``)."""
+def method_steps(config: Config | str | Path, method: str, task: str | None = None) -> int | None:
+    """The training budget the suite config sets for ``method`` (on ``task``); None: the profile's own."""
     steps = None
     for block in _settings(_as_config(config), method, task):
         steps = block.get("steps", steps)
-    if steps is None:
-        raise ConfigError(f"no step budget for method {method!r}: set method_settings.default.steps")
-    return int(steps)
+    return None if steps is None else int(steps)
 
 
 def selected_methods(config: Config, task_name: str) -> list[str]:
@@ -88,19 +92,20 @@ def selected_methods(config: Config, task_name: str) -> list[str]:
 
 
 def plan(config: Config) -> list[Job]:
-    """Every training job of the suite, each validated (task, method, compatibility, budget, overrides)."""
+    """Every training job of the suite, each validated (task, method, profile, budget, overrides)."""
     from bench.train import make_spec
 
+    profile = config_profile(config)
     jobs = []
     for task in config.get("tasks") or []:
         for method in selected_methods(config, task):
-            steps = method_steps(config, method, task)
             overrides = method_overrides(config, method, task)
             try:
-                make_spec(task, method, 0, steps, overrides, config.get("image_size"))
+                spec = make_spec(task, method, 0, method_steps(config, method, task), overrides,
+                                 config.get("image_size"), profile)
             except BenchError as err:
                 raise ConfigError(f"config, {task} × {method}: {err}") from None
-            jobs.extend(Job(task, method, int(seed), steps, overrides) for seed in config.get("seeds", [0]))
+            jobs.extend(Job(task, method, int(seed), spec.steps, profile, overrides) for seed in config.get("seeds", [0]))
     if not jobs:
         raise ConfigError("the config selects no (task, method) pair to run")
     return jobs

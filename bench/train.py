@@ -15,7 +15,7 @@ import torch
 
 from bench import __version__, defaults
 from bench.data.loader import BatchSampler
-from bench.data.readers import read_split
+from bench.data.readers import Split, read_split
 from bench.data.tasks import Task, get_task
 from bench.errors import ConfigError, TrainingDiverged
 from bench.hparams import apply_overrides
@@ -42,21 +42,26 @@ class RunSpec:
     steps: int
     image_size: int
     hparams: dict[str, Any] = field(default_factory=dict)
+    profile: str = "paper"
 
     def resolve(self) -> tuple[Task, type[Method]]:
         return get_task(self.task, self.image_size), get_method(self.method)
 
 
-def make_spec(task_name: str, method_name: str, seed: int, steps: int, overrides: dict[str, Any],
-              image_size: int | None = None) -> RunSpec:
-    """Validate the task, method, their compatibility and the overrides, before anything is trained."""
-    if steps < 0:
-        raise ConfigError(f"steps must be ≥ 0; got {steps}")
+def make_spec(task_name: str, method_name: str, seed: int, steps: int | None, overrides: dict[str, Any],
+              image_size: int | None = None, profile: str = "paper") -> RunSpec:
+    """Validate the task, method, profile, their compatibility and the overrides, before anything is trained.
+
+    ``steps=None`` takes the profile's budget (the embedded figure, or the paper's epochs × images ÷ batch).
+    """
     task = get_task(task_name, image_size)
     cls = get_method(method_name)
     cls.check_task(task)
-    hp = apply_overrides(cls.hparams(task), overrides, f"method {method_name!r}")
-    return RunSpec(task.name, cls.name, seed, steps, task.image_size, hp)
+    hp = apply_overrides(cls.profile(task, profile), overrides, f"method {method_name!r}")
+    steps = cls.budget(task, profile) if steps is None else steps
+    if steps < 0:
+        raise ConfigError(f"steps must be ≥ 0; got {steps}")
+    return RunSpec(task.name, cls.name, seed, int(steps), task.image_size, hp, profile)
 
 
 def load_spec(run_dir: str | Path) -> RunSpec:
@@ -66,21 +71,45 @@ def load_spec(run_dir: str | Path) -> RunSpec:
     return RunSpec(**read_json(path))
 
 
-def build_method(spec: RunSpec, device: torch.device) -> Method:
+def build_method(spec: RunSpec, device: torch.device, data_root: str | Path | None = None,
+                 first_batch: dict | None = None) -> Method:
+    """The method of ``spec`` with its networks built, ``setup`` included (on the run's first batch)."""
     task, cls = spec.resolve()
-    return cls(task, {**spec.hparams, "steps": spec.steps}, device)
+    method = cls(task, dict(spec.hparams), device, spec.steps)
+    if type(method).setup is not Method.setup:
+        if first_batch is None:
+            first_batch = batch_sampler(spec, read_split(task, "train", data_root), device).batch(0)
+        method.setup(first_batch)
+    return method
 
 
-def load_checkpoint(run_dir: str | Path, device: torch.device) -> tuple[RunSpec, Method, dict]:
+def batch_sampler(spec: RunSpec, split: Split, device: torch.device) -> BatchSampler:
+    """The run's training batches (with the extra streams its method asks for)."""
+    cls = get_method(spec.method)
+    return BatchSampler(split, int(spec.hparams.get("batch_size", 1)), spec.seed, device, streams=cls.batch)
+
+
+def load_checkpoint(run_dir: str | Path, device: torch.device,
+                    data_root: str | Path | None = None) -> tuple[RunSpec, Method, dict]:
     """The run's spec, its method with the last checkpoint's state, and the checkpoint itself."""
     spec = load_spec(run_dir)
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         raise ConfigError(f"{path}: no checkpoint; train the run first")
     ckpt = torch_load(path, map_location=device)
-    method = build_method(spec, device)
-    method.load_state_dict(ckpt["method"])
+    method = build_method(spec, device, data_root)
+    restore(method, ckpt, path)
     return spec, method, ckpt
+
+
+def restore(method: Method, ckpt: dict, path: Path) -> None:
+    """Load a checkpoint's method state; a checkpoint that does not fit is refused with the file named."""
+    try:
+        method.load_state_dict(ckpt["method"])
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+    except (KeyError, TypeError) as err:
+        raise ConfigError(f"{path}: not a checkpoint of this harness ({type(err).__name__}: {err})") from None
 
 
 class RunLog:
@@ -124,22 +153,22 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     task, _ = spec.resolve()
     split = read_split(task, "train", data_root)
     test = read_split(task, "test", data_root)
-    method = build_method(spec, dev)
-    sampler = BatchSampler(split, int(spec.hparams.get("batch_size", 1)), spec.seed, dev)
+    sampler = batch_sampler(spec, split, dev)
+    method = build_method(spec, dev, first_batch=sampler.batch(0))
     start, elapsed = 0, 0.0
     if has_ckpt:
         ckpt = torch_load(ckpt_path, map_location=dev)
-        method.load_state_dict(ckpt["method"])
+        restore(method, ckpt, ckpt_path)
         set_rng_state(ckpt["rng"])
         start, elapsed = int(ckpt["step"]), float(ckpt["elapsed"])
     log = RunLog(out / LOG_FILE, start if has_ckpt else None)
-    inputs, truth = sample_inputs(test)
+    samples = sample_inputs(test)
     (out / "samples").mkdir(exist_ok=True)
 
     def snapshot(step: int) -> None:
         if not method.translates:
             return
-        grid = render_samples(method, inputs, truth)
+        grid = render_samples(method, samples)
         save_grid(grid, out / "samples" / f"step_{step:06d}.png")
         shutil.copyfile(out / "samples" / f"step_{step:06d}.png", out / "samples.png")
 
@@ -152,6 +181,7 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     for step in bar:
         t0 = time.perf_counter()
         losses = method.train_step(sampler.batch(step), step)
+        method.update_ema()
         method.step_schedulers()
         elapsed += time.perf_counter() - t0
         bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
@@ -188,7 +218,8 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     summary = {
         "task": spec.task, "method": spec.method, "seed": spec.seed, "steps": spec.steps,
         "wall_s": elapsed, "train_images_per_s": batch_size * spec.steps / elapsed if elapsed > 0 else None,
-        "device": str(dev), "threads": n_threads, "parameters": method.parameter_counts(),
+        "device": str(dev), "threads": n_threads, "parameters": method.parameter_counts(), "roles": method.roles(),
+        "inference_parameters": method.inference_parameters(),
         "peak_memory_mb": peak_memory_mb(dev), "torch": torch.__version__, "i2ibench": __version__,
         "machine": platform.machine(), "processor": platform.processor() or platform.machine(),
     }

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from bench.data.tasks import Task
-from bench.method import Method
+from bench.method import Method, Official
 from bench.nn.digit_classifier import DigitClassifier
 from bench.nn.init import init_weights
 from bench.nn.schedules import step_decay
@@ -35,14 +35,19 @@ class ClassifierBaseline(Method):
     paper = "Bousmalis et al., CVPR 2017 (reference rows)"
     code = "tensorflow/models research/domain_adaptation/pixel_domain_adaptation/baselines"
     trained_on: ClassVar[str] = "A"
+    modes = ()
+    embedded_steps = 300
+    official = Official({"C": 359_290}, 32, "tensorflow/models research/domain_adaptation (pixelda_task_towers.py, "
+                        "task_tower mnist, one private first layer)")
 
     @classmethod
-    def hparams(cls, task: Task) -> dict:
-        return {"batch_size": 32, "lr": 1e-3, "beta1": 0.5, "beta2": 0.999, "weight_decay": 1e-5,
-                "lr_decay_every": 20000, "lr_decay_rate": 0.95, "num_classes": 10, "init_std": 0.02}
+    def hparams(cls, task: Task, profile: str = "paper") -> dict:
+        hp = {"batch_size": 32, "lr": 1e-3, "beta1": 0.5, "beta2": 0.999, "weight_decay": 1e-5,
+              "lr_decay_every": 20000, "lr_decay_rate": 0.95, "num_classes": 10, "init_std": 0.02}
+        return hp
 
-    def __init__(self, task: Task, hparams: dict, device: torch.device | str = "cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task: Task, hparams: dict, device: torch.device | str = "cpu", steps: int = 1):
+        super().__init__(task, hparams, device, steps)
         hp = self.hp
         self.C = self.to_device(init_weights(DigitClassifier(3, hp["num_classes"], task.image_size), "normal",
                                              hp["init_std"]))

@@ -13,8 +13,10 @@ G and E minimise LSGAN(D(G(A₁, z_enc))) + LSGAN(D2(G(A₁, z))) + 10·‖B₁ 
 0.5·‖μ(E(G(A₁, z))) − z‖₁; E and G step; then D (B₁ vs G(A₁, z_enc)) and D2 (B₂ vs G(A₁, z)) with the unhalved
 LSGAN loss. Adam 2e-4 (0.5, 0.999), one optimiser per network; batch 2; lr constant for the first half of the
 budget, then linear decay to zero (the scripts' niter = niter_decay, in iterations). Translation runs the
-networks in eval mode (dropout off, as ``test.py``); ``translate`` samples z from a generator seeded by
-``seed`` (one z per image of the batch), or with a ``reference`` image uses z = μ(E(reference)).
+networks in eval mode (dropout off, as ``test.py``). Modes: ``latent`` draws z ~ N(0, I) from the harness's
+per-image noise; ``reference`` encodes a target-domain image, z = μ(E(reference)) (the paper's "encoded" results).
+Embedded profile: ngf = ndf = nef = 16, batch 16, 450 steps, and lr 5e-4 (2.5× the paper's, listed in the board's
+notes: at 2e-4 the generator is still far from converged after the embedded budget).
 
 Deviations (all inactive at 256 px, where each network equals the official one parameter for parameter):
 - The U-Net depth is log2(size) (the official code has only ``unet_256`` / ``unet_128`` and needs ≥ 6 levels);
@@ -26,8 +28,8 @@ Deviations (all inactive at 256 px, where each network equals the official one p
   rule): at 32 px the second scale (16 px) has 2.
 - The discriminators reuse the harness's PatchGAN, which drops conv biases before a batch norm; the official
   pyramid keeps them. Identical with the paper's instance norm.
-- ``translate`` draws z on the method's device from a generator seeded by ``seed`` (the official test draws it
-  from the global CPU generator), so the same seed gives the same outputs whatever ran before.
+- Latent z comes from the harness's per-image noise (the official test draws it from the global CPU generator),
+  so the same seed gives the same outputs whatever ran before and whatever shares the batch.
 - The harness owns the data: resize/crop/flip follow the task, not ``load_size=286``; ``batch_size`` must be even.
 Implementation note: the latent regression runs E on G(A₁, z) with E's parameters frozen, after the G/E
 backward; the official code computes that μ in its forward pass and freezes E only for this backward. Both give
@@ -40,7 +42,7 @@ import torch
 import torch.nn.functional as F
 
 from bench.errors import ConfigError
-from bench.method import Method
+from bench.method import Method, Official
 from bench.nn.encoder import ResnetEncoder, resnet_encoder_blocks
 from bench.nn.init import init_weights
 from bench.nn.losses import GANLoss, set_requires_grad
@@ -53,21 +55,33 @@ from bench.nn.unet_z import UnetZGenerator
 class BicycleGAN(Method):
     name = "bicyclegan"
     settings = frozenset({"paired"})
-    multimodal = True
     paper = "Zhu et al., NeurIPS 2017"
     code = "junyanz/BicycleGAN"
     supervision = "paired"
+    modes = ("latent", "reference")
+    inference = ("G", "E")
+    embedded_steps = 450
+    paper_epochs = {"facades": 400, "edges2shoes": 60, "edges2handbags": 60}  # niter + niter_decay of the scripts
+    official = Official({"G": 54_794_627, "E": 2_590_032, "D": 3_458_978, "D2": 3_458_978}, 256,
+                        "junyanz/BicycleGAN@40b9d52 models/networks.py: unet_256 (where_add=all, nz 8), resnet_256, "
+                        "basic_256_multi with num_Ds 2, instance norm")
+
+    def inference_for(self, source, target):
+        return ("G",)  # E only encodes references
 
     @classmethod
-    def hparams(cls, task):
-        return {"batch_size": 2, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "nz": 8, "ngf": 64, "ndf": 64,
+    def hparams(cls, task, profile="paper"):
+        hp = {"batch_size": 2, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "nz": 8, "ngf": 64, "ndf": 64,
                 "nef": 64, "norm": "instance", "use_dropout": True, "depth": unet_depth(task.image_size),
                 "e_blocks": resnet_encoder_blocks(task.image_size), "n_layers_d": 3, "num_d": 2,
                 "lambda_l1": 10.0, "lambda_kl": 0.01, "lambda_z": 0.5, "lambda_gan": 1.0, "lambda_gan2": 1.0,
                 "gan_mode": "lsgan", "init": "xavier", "init_gain": 0.02, "decay_start": 0.5}
+        if profile == "embedded":
+            hp.update(ngf=16, ndf=16, nef=16, batch_size=16, lr=5e-4)
+        return hp
 
-    def __init__(self, task, hparams, device="cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task, hparams, device="cpu", steps=1):
+        super().__init__(task, hparams, device, steps)
         hp = self.hp
         if hp["batch_size"] % 2:
             raise ConfigError(f"bicyclegan splits each batch into a cVAE-GAN and a cLR-GAN half; batch_size must be "
@@ -81,7 +95,7 @@ class BicycleGAN(Method):
         self.nets = {"G": self.G, "E": self.E, "D": self.D, "D2": self.D2}
         betas = (hp["beta1"], hp["beta2"])
         self.optimizers = {k: torch.optim.Adam(net.parameters(), hp["lr"], betas=betas) for k, net in self.nets.items()}
-        self.schedulers = {k: linear_decay(o, hp.get("steps", 1), hp["decay_start"])
+        self.schedulers = {k: linear_decay(o, self.steps, hp["decay_start"])
                            for k, o in self.optimizers.items()}
         self.gan = GANLoss(hp["gan_mode"])
 
@@ -126,13 +140,6 @@ class BicycleGAN(Method):
             self.optimizers[key].step()
         return {k: v.item() for k, v in losses.items()}
 
-    @torch.no_grad()
-    def translate(self, x, *, source, target, seed=None, reference=None):
-        self.G.eval()
-        self.E.eval()
-        if reference is not None:
-            z, _ = self.E(reference)
-        else:
-            gen = None if seed is None else torch.Generator(device=self.device).manual_seed(seed)
-            z = torch.randn(x.size(0), self.hp["nz"], generator=gen, device=self.device)
+    def translate(self, x, *, source, target, mode, noise=None, reference=None):
+        z = self.E(reference)[0] if mode == "reference" else noise.randn(self.hp["nz"])
         return self.G(x, z)

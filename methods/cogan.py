@@ -16,7 +16,7 @@ Official code (PyTorch): mingyuliutw/CoGAN ``cogan_pytorch`` (``net_cogan_mnist2
 - Adam 2e-4 (0.5, 0.999), weight decay 5e-4 for both; batch 64; z ~ N(0, I); Xavier-uniform init (gain √2,
   biases 0.1); constant lr; 10k iterations for adaptation. ``classify`` is the class head on the target branch.
 - Translation (paper, Sec. 5): z* = argmin_z L(G₁(z), x₁), output G₂(z*). Here L is the mean squared error and
-  the solver is Adam on a batch of z started from N(0, I) draws seeded by ``seed`` (``invert_steps`` steps of
+  the solver is Adam on a batch of z started from the harness's per-image N(0, I) noise (``invert_steps`` steps of
   ``invert_lr``), with G in eval mode (running statistics), so every image is inverted independently.
 
 Deviations: images in [-1, 1] and tanh outputs (the code uses [0, 1] and sigmoid); three channels by default
@@ -28,6 +28,8 @@ most 5×5 is left, which the 500-d conv then spans (5×5 at 32 px, 4×4 at 28 as
 paper's inversion solver is not in the code, so loss, steps and lr are ours. The fake pair of the D step is
 detached (the official update zeroes G's gradients before G's own step anyway) and the class head reuses the
 real-pair features instead of a second forward pass.
+Embedded profile: ngf 16, D widths 10/25/250, batch 32, 800 steps; and, listed in the board's notes, an inversion
+of 30 Adam steps at lr 0.2 (the translation solver, ours in either profile).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from torch import nn
 
 from bench.data.tasks import Task
 from bench.errors import ConfigError
-from bench.method import Method
+from bench.inference import Noise
+from bench.method import Method, Official
 from bench.nn.losses import GANLoss, set_requires_grad
 
 PAPER_SIZE = 28
@@ -128,19 +131,28 @@ def xavier_init(net: nn.Module) -> nn.Module:
 class CoGAN(Method):
     name = "cogan"
     settings = frozenset({"unpaired"})
-    multimodal = True
     directions = "a2b"
     paper = "Liu & Tuzel, NeurIPS 2016"
     code = "mingyuliutw/CoGAN (cogan_pytorch)"
+    modes = ("latent",)
+    inference = ("G",)
+    embedded_steps = 800
+    paper_iterations = 10_000
+    official = Official({"G": 7_842_694, "D": 432_603}, 28,
+                        "mingyuliutw/CoGAN cogan_pytorch/src/net_cogan_mnist2usps.py: CoGen28x28, CoDis28x28",
+                        hparams={"channels": 1})
 
     @classmethod
-    def hparams(cls, task: Task) -> dict:
-        return {"batch_size": 64, "latent_dims": 100, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "weight_decay": 5e-4,
-                "ngf": 128, "d_widths": [20, 50, 500], "channels": 3, "num_classes": 10, "cls_weight": 10.0,
-                "mse_weight": 0.01, "invert_steps": 200, "invert_lr": 0.05}
+    def hparams(cls, task: Task, profile: str = "paper") -> dict:
+        hp = {"batch_size": 64, "latent_dims": 100, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "weight_decay": 5e-4,
+              "ngf": 128, "d_widths": [20, 50, 500], "channels": 3, "num_classes": 10, "cls_weight": 10.0,
+              "mse_weight": 0.01, "invert_steps": 200, "invert_lr": 0.05}
+        if profile == "embedded":
+            hp.update(ngf=16, d_widths=[10, 25, 250], batch_size=32, invert_steps=30, invert_lr=0.2)
+        return hp
 
-    def __init__(self, task: Task, hparams: dict, device: torch.device | str = "cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task: Task, hparams: dict, device: torch.device | str = "cpu", steps: int = 1):
+        super().__init__(task, hparams, device, steps)
         hp, size = self.hp, task.image_size
         if hp["channels"] not in (1, 3):
             raise ConfigError(f"cogan: channels must be 1 (grey, the paper's digits) or 3; got {hp['channels']}")
@@ -196,14 +208,13 @@ class CoGAN(Method):
         losses["G_adv"] = g_adv.item()
         return losses
 
-    def invert(self, x: torch.Tensor, domain: int, seed: int | None = None) -> torch.Tensor:
-        """z* ≈ argmin_z ‖G_domain(z) − x‖² per image, by Adam from seeded N(0, I) starts; needs no outer grad mode."""
+    def invert(self, x: torch.Tensor, domain: int, start: torch.Tensor) -> torch.Tensor:
+        """z* ≈ argmin_z ‖G_domain(z) − x‖² per image, by Adam from the N(0, I) draws ``start``; each image's loss
+        and Adam's element-wise steps are its own, so batching does not change the result."""
         hp = self.hp
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
-        z = torch.randn(x.size(0), hp["latent_dims"], generator=gen).to(self.device).requires_grad_(True)
+        z = start.detach().clone().requires_grad_(True)
         opt = torch.optim.Adam([z], lr=hp["invert_lr"])
         target = self._in(x).detach()
-        self.G.eval()
         with torch.enable_grad():
             for _ in range(hp["invert_steps"]):
                 err = (self.G.decode(self.G.trunk(z), domain) - target).pow(2).flatten(1).mean(1).sum()
@@ -211,13 +222,11 @@ class CoGAN(Method):
                 opt.step()
         return z.detach()
 
-    def translate(self, x: torch.Tensor, *, source: int, target: int, seed: int | None = None,
+    def translate(self, x: torch.Tensor, *, source: int, target: int, mode: str, noise: Noise | None = None,
                   reference: torch.Tensor | None = None) -> torch.Tensor:
-        """G_target(z*) for z* inverted through G_source; ``seed`` picks the starting z, so outputs vary with it."""
-        z = self.invert(x, source, seed)
-        self.G.eval()
-        with torch.no_grad():
-            return self._out(self.G.decode(self.G.trunk(z), target))
+        """G_target(z*) for z* inverted through G_source from a seeded start, so outputs vary with the seed."""
+        z = self.invert(x, source, noise.randn(self.hp["latent_dims"]))
+        return self._out(self.G.decode(self.G.trunk(z), target))
 
     @torch.no_grad()
     def classify(self, x: torch.Tensor) -> torch.Tensor | None:

@@ -19,6 +19,9 @@ Deviations:
   reaches 4×4 and D still ends in one logit; widths double up to 8·ngf and stay there.
 - D's sigmoid and ``BCELoss`` are fused into ``BCEWithLogits`` (numerically safer, same value).
 - The ``extra_layers`` generator variant and the code's "gan"/"recongan" ablations are not offered.
+Batch statistics at test time make an output depend on its batch; the harness translates one image at a time,
+so each image is normalised by its own statistics. Embedded profile: ngf = ndf = 32, batch 16, 500 steps, and no
+GAN curriculum (listed in the board's notes: 10k curriculum iterations exceed the whole embedded budget).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from bench.errors import ConfigError
-from bench.method import Method
+from bench.method import Method, Official
 from bench.nn import GANLoss, set_requires_grad, unet_channels
 
 
@@ -102,16 +105,27 @@ class DiscoGAN(Method):
     directions = "both"
     paper = "Kim et al., ICML 2017"
     code = "SKTBrain/DiscoGAN"
+    inference = ("G_A", "G_B")
+    keeps_train_mode = True
+    embedded_steps = 500
+    official = Official({"G_A": 5_513_856, "G_B": 5_513_856, "D_A": 2_765_568, "D_B": 2_765_568}, 64,
+                        "SKTBrain/DiscoGAN discogan/model.py: Generator, Discriminator at 64 px")
+
+    def inference_for(self, source, target):
+        return ("G_B",) if (source, target) == (0, 1) else ("G_A",)
 
     @classmethod
-    def hparams(cls, task):
-        return {"batch_size": 64, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "weight_decay": 1e-5, "ngf": 64,
-                "ndf": 64, "n_down": discogan_downs(task.image_size), "gan_curriculum": 10000,
-                "starting_rate": 0.01, "default_rate": 0.5, "update_interval": 3, "gan_weight": 0.1,
-                "fm_weight": 0.9}
+    def hparams(cls, task, profile="paper"):
+        hp = {"batch_size": 64, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "weight_decay": 1e-5, "ngf": 64,
+              "ndf": 64, "n_down": discogan_downs(task.image_size), "gan_curriculum": 10000,
+              "starting_rate": 0.01, "default_rate": 0.5, "update_interval": 3, "gan_weight": 0.1,
+              "fm_weight": 0.9}
+        if profile == "embedded":
+            hp.update(ngf=32, ndf=32, batch_size=16, gan_curriculum=0)
+        return hp
 
-    def __init__(self, task, hparams, device="cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task, hparams, device="cpu", steps=1):
+        super().__init__(task, hparams, device, steps)
         hp = self.hp
         # Naming as in the code: G_B maps A→B and D_B judges domain B.
         self.G_B = self.to_device(DiscoGenerator(hp["n_down"], hp["ngf"]))
@@ -155,6 +169,6 @@ class DiscoGAN(Method):
         set_requires_grad([self.D_A, self.D_B], True)
         return {k: v.item() for k, v in losses.items()}
 
-    def translate(self, x, *, source, target, seed=None, reference=None):
+    def translate(self, x, *, source, target, mode, noise=None, reference=None):
         G = self.G_B if (source, target) == (0, 1) else self.G_A
         return G(x.add(1).div(2)).mul(2).sub(1)

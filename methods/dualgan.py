@@ -28,6 +28,9 @@ Deviations:
   The code's fixed 5 layers would reach 1×1 below 64 px, where its instance norm outputs a constant.
 - The gradient penalty uses ‖∇‖₂ without the code's 1e-8 inside the square root.
 - The code's ``dropout_rate`` (0 by default) and L2 reconstruction options are not offered.
+Embedded profile: gcn = dcn = 16, batch 16, 250 steps; and, listed in the board's notes, one critic step per
+generator step, clip 0.1, λ 100 each way and lr 1e-4 (the paper's WGAN settings do not move the generator within
+the embedded budget).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from bench.errors import ConfigError
-from bench.method import Method
+from bench.method import Method, Official
 from bench.nn import GANLoss, gradient_penalty, set_requires_grad, unet_channels
 
 
@@ -206,16 +209,27 @@ class DualGAN(Method):
     directions = "both"
     paper = "Yi et al., ICCV 2017"
     code = "duxingren14/DualGAN"
+    inference = ("G_AB", "G_BA")
+    embedded_steps = 250
+    paper_epochs = 50
+    official = Official({"G_AB": 30_627_907, "G_BA": 30_627_907, "D_A": 3_949_441, "D_B": 3_949_441}, 256,
+                        "duxingren14/DualGAN model.py: U-Net generator (gf_dim 64), critic (df_dim 64)")
+
+    def inference_for(self, source, target):
+        return ("G_AB",) if (source, target) == (0, 1) else ("G_BA",)
 
     @classmethod
-    def hparams(cls, task):
-        return {"batch_size": 1, "lr": 5e-5, "rms_decay": 0.9, "rms_eps": 1e-10, "gcn": 64, "dcn": 64,
-                "depth": dualgan_depth(task.image_size), "n_layers_d": dualgan_critic_layers(task.image_size),
-                "disc_type": "global", "gan_mode": "wgan", "clip_value": 0.01, "n_critic": 2, "gp_weight": 10.0,
-                "lambda_A": 500.0, "lambda_B": 500.0}
+    def hparams(cls, task, profile="paper"):
+        hp = {"batch_size": 1, "lr": 5e-5, "rms_decay": 0.9, "rms_eps": 1e-10, "gcn": 64, "dcn": 64,
+              "depth": dualgan_depth(task.image_size), "n_layers_d": dualgan_critic_layers(task.image_size),
+              "disc_type": "global", "gan_mode": "wgan", "clip_value": 0.01, "n_critic": 2, "gp_weight": 10.0,
+              "lambda_A": 500.0, "lambda_B": 500.0}
+        if profile == "embedded":
+            hp.update(gcn=16, dcn=16, batch_size=16, n_critic=1, clip_value=0.1, lambda_A=100.0, lambda_B=100.0, lr=1e-4)
+        return hp
 
-    def __init__(self, task, hparams, device="cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task, hparams, device="cpu", steps=1):
+        super().__init__(task, hparams, device, steps)
         hp = self.hp
         if hp["gan_mode"] not in ("wgan", "wgangp", "vanilla"):
             raise ConfigError(f"DualGAN gan_mode {hp['gan_mode']!r}: expected 'wgan', 'wgangp' or 'vanilla'")
@@ -278,5 +292,5 @@ class DualGAN(Method):
                 losses.update(self._generator_losses(a, b))
         return {k: v.item() for k, v in losses.items()}
 
-    def translate(self, x, *, source, target, seed=None, reference=None):
+    def translate(self, x, *, source, target, mode, noise=None, reference=None):
         return (self.G_AB if (source, target) == (0, 1) else self.G_BA)(x)

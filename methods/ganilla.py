@@ -22,6 +22,7 @@ Deviations:
   min(4, log2(size) − 2) stages (4 from 64 px up, 3 at 32 px). Sizes must be multiples of 2^stages.
 - The FPN weights (all 1 by default; the code multiplies the C2 lateral by two of them) are not offered.
 - As for CycleGAN, the PatchGAN loses layers below 32 px so that its output stays at least 1×1.
+Embedded profile: CycleGAN's (ngf = ndf = 16, batch 8, 250 steps).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from bench.errors import ConfigError
+from bench.method import Official
 from methods.cyclegan import CycleGAN
 
 
@@ -104,10 +106,12 @@ class GANILLA(CycleGAN):
     name = "ganilla"
     paper = "Hicsonmez et al., Image and Vision Computing 2020"
     code = "giddyyupp/ganilla"
+    official = Official({"G_A": 7_228_419, "G_B": 7_228_419, "D_A": 2_764_737, "D_B": 2_764_737}, 256,
+                        "giddyyupp/ganilla models/networks.py: resnet_fpn (depth 18), basic PatchGAN")
 
     @classmethod
-    def hparams(cls, task):
-        hp = {k: v for k, v in super().hparams(task).items() if k != "n_blocks"}
+    def hparams(cls, task, profile="paper"):
+        hp = {k: v for k, v in super().hparams(task, profile).items() if k != "n_blocks"}
         return {**hp, "stages": ganilla_stages(task.image_size)}
 
     def make_generator(self) -> nn.Module:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from bench.inference import Noise
 from bench.method import Method
 
 
@@ -15,14 +16,12 @@ class Identity(Method):
     directions = "all"
     paper = "baseline (output = input)"
     supervision = "none"
-
-    @classmethod
-    def hparams(cls, task):
-        return {"batch_size": 1}
+    embedded_steps = 0
+    paper_iterations = 0
 
     def train_step(self, batch: dict, step: int) -> dict[str, float]:
         return {}
 
-    def translate(self, x: torch.Tensor, *, source: int, target: int, seed: int | None = None,
+    def translate(self, x: torch.Tensor, *, source: int, target: int, mode: str, noise: Noise | None = None,
                   reference: torch.Tensor | None = None) -> torch.Tensor:
         return x.clone()

@@ -32,6 +32,7 @@ Deviations (the first two are inactive at the paper configuration, where G and D
 - The harness owns the data: no 90° rotation augmentation; A and B share their crop (paired task).
 - The D step recomputes G's output without a graph and the penalty's α comes from torch's generator (the
   official code keeps the graph, whose gradients reach G only to be zeroed, and draws α with numpy).
+Embedded profile: batch 8, 300 steps, and lr 1e-3 (listed in the board's notes).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from bench.errors import ConfigError
-from bench.method import Method
+from bench.method import Method, Official
 from bench.nn.laplacian import LaplacianPyramid
 from bench.nn.losses import GANLoss, gradient_penalty, set_requires_grad
 from bench.nn.schedules import multistep
@@ -141,16 +142,24 @@ class LPTN(Method):
     paper = "Liang et al., CVPR 2021"
     code = "csjliang/LPTN"
     supervision = "paired"
+    inference = ("G",)
+    embedded_steps = 300
+    paper_iterations = 300_000
+    official = Official({"G": 616_215, "D": 253_249}, 256, "csjliang/LPTN codes/models/archs/LPTN_paper_arch.py, "
+                        "discriminator of the FiveK config")
 
     @classmethod
-    def hparams(cls, task):
-        return {"batch_size": 16, "lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "nrb_low": 5, "nrb_high": 3,
-                "num_high": lptn_levels(task.image_size), "d_size": task.image_size, "pixel_loss": "mse",
-                "lambda_pixel": 1000.0, "lambda_gp": 100.0, "gan_mode": "wgangp",
-                "milestones": [50000, 100000, 200000, 300000], "total_iters": 300000, "lr_gamma": 0.5}
+    def hparams(cls, task, profile="paper"):
+        hp = {"batch_size": 16, "lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "nrb_low": 5, "nrb_high": 3,
+              "num_high": lptn_levels(task.image_size), "d_size": task.image_size, "pixel_loss": "mse",
+              "lambda_pixel": 1000.0, "lambda_gp": 100.0, "gan_mode": "wgangp",
+              "milestones": [50000, 100000, 200000, 300000], "total_iters": 300000, "lr_gamma": 0.5}
+        if profile == "embedded":
+            hp.update(batch_size=8, lr=1e-3)
+        return hp
 
-    def __init__(self, task, hparams, device="cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task, hparams, device="cpu", steps=1):
+        super().__init__(task, hparams, device, steps)
         hp = self.hp
         if hp["pixel_loss"] not in PIXEL_LOSSES:
             raise ConfigError(f"lptn: pixel_loss {hp['pixel_loss']!r} is not one of {sorted(PIXEL_LOSSES)}")
@@ -159,7 +168,7 @@ class LPTN(Method):
         self.nets = {"G": self.G, "D": self.D}
         betas = (hp["beta1"], hp["beta2"])
         self.optimizers = {k: torch.optim.Adam(net.parameters(), hp["lr"], betas=betas) for k, net in self.nets.items()}
-        steps = hp.get("steps", 1)
+        steps = self.steps
         milestones = sorted({max(1, round(m * steps / hp["total_iters"])) for m in hp["milestones"]})
         self.schedulers = {k: multistep(o, milestones, hp["lr_gamma"]) for k, o in self.optimizers.items()}
         self.gan = GANLoss(hp["gan_mode"])
@@ -186,7 +195,5 @@ class LPTN(Method):
         self.optimizers["D"].step()
         return {k: v.item() for k, v in losses.items()}
 
-    @torch.no_grad()
-    def translate(self, x, *, source, target, seed=None, reference=None):
-        self.G.eval()
+    def translate(self, x, *, source, target, mode, noise=None, reference=None):
         return self.G(x.add(1).div(2)).clamp(0, 1).mul(2).sub(1)

@@ -28,6 +28,8 @@ Deviations:
   local) — both heads complete from 128 px up; at 32 px the global head has no stride-2 conv of its own.
 - One width ``ch`` for encoder, heads and generator, as the code's ``--ch``.
 - The CAM heatmap output (used only for the code's visualisations) is not computed.
+Embedded profile: ch 16, one residual block, batch 8, 150 steps; and, listed in the board's notes, lr 4e-4 with
+no decay.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from torch.nn.utils import spectral_norm
 from torch.optim.lr_scheduler import LambdaLR
 
 from bench.errors import ConfigError
-from bench.method import Method
+from bench.method import Method, Official
 from bench.nn import GANLoss, constant, set_requires_grad
 from bench.nn.iln import ILN, AdaILN
 
@@ -166,16 +168,27 @@ class NICEGAN(Method):
     directions = "both"
     paper = "Chen et al., CVPR 2020"
     code = "alpc91/NICE-GAN-pytorch"
+    inference = ("disA", "gen2B", "disB", "gen2A")
+    embedded_steps = 150
+    paper_iterations = 300_000  # the repo default (the paper does not state it)
+    official = Official({"gen2B": 8_104_640, "gen2A": 8_104_640, "disA": 46_874_433, "disB": 46_874_433}, 256,
+                        "alpc91/NICE-GAN-pytorch networks.py: ResnetGenerator (light), Discriminator at 256 px")
+
+    def inference_for(self, source, target):
+        return ("disA", "gen2B") if (source, target) == (0, 1) else ("disB", "gen2A")
 
     @classmethod
-    def hparams(cls, task):
+    def hparams(cls, task, profile="paper"):
         local, glob = nicegan_downs(task.image_size)
-        return {"batch_size": 1, "lr": 1e-4, "beta1": 0.5, "beta2": 0.999, "weight_decay": 1e-4, "ch": 64,
-                "n_res": 6, "light": True, "local_downs": local, "global_downs": glob, "adv_weight": 1.0,
-                "cycle_weight": 10.0, "recon_weight": 10.0, "decay": True}
+        hp = {"batch_size": 1, "lr": 1e-4, "beta1": 0.5, "beta2": 0.999, "weight_decay": 1e-4, "ch": 64,
+              "n_res": 6, "light": True, "local_downs": local, "global_downs": glob, "adv_weight": 1.0,
+              "cycle_weight": 10.0, "recon_weight": 10.0, "decay": True}
+        if profile == "embedded":
+            hp.update(ch=16, n_res=1, batch_size=8, lr=4e-4, decay=False)
+        return hp
 
-    def __init__(self, task, hparams, device="cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task, hparams, device="cpu", steps=1):
+        super().__init__(task, hparams, device, steps)
         hp = self.hp
         # gen2B maps A→B from disA's code z; disA judges (and encodes) domain A.
         self.gen2B = self.to_device(NiceGenerator(hp["ch"], hp["n_res"], hp["light"], task.image_size))
@@ -188,7 +201,7 @@ class NICEGAN(Method):
             "G": torch.optim.Adam(itertools.chain(self.gen2B.parameters(), self.gen2A.parameters()), **adam),
             "D": torch.optim.Adam(itertools.chain(self.disA.parameters(), self.disB.parameters()), **adam),
         }
-        self.schedulers = {k: LambdaLR(o, _SecondHalfDecay(hp.get("steps", 1))) if hp["decay"] else constant(o)
+        self.schedulers = {k: LambdaLR(o, _SecondHalfDecay(self.steps)) if hp["decay"] else constant(o)
                            for k, o in self.optimizers.items()}
         self.gan = GANLoss("lsgan")
 
@@ -236,8 +249,6 @@ class NICEGAN(Method):
         losses = {**self._d_step(a, b), **self._g_step(a, b)}
         return {k: v.item() for k, v in losses.items()}
 
-    def translate(self, x, *, source, target, seed=None, reference=None):
+    def translate(self, x, *, source, target, mode, noise=None, reference=None):
         encoder, generator = (self.disA, self.gen2B) if (source, target) == (0, 1) else (self.disB, self.gen2A)
-        encoder.eval()
-        generator.eval()
         return generator(encoder.encode(x)[0])

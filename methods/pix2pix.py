@@ -5,8 +5,11 @@ U-Net generator (depth log2(size), batch norm, dropout in the three 8ngf decoder
 conditional 70×70 PatchGAN on the (A, B) pair; NSGAN + λ=100 L1; Adam 2e-4 (0.5, 0.999); D step, then G
 step; lr constant for the first half of the budget, then linear decay to zero (the repo's 100 + 100 epochs,
 expressed in iterations). As in the paper and the repo's default, translation runs the generator in training
-mode (batch statistics of the test batch, dropout on); set ``eval_mode=true`` to call ``.eval()`` instead.
-Deviation: the PatchGAN loses layers below 32 px so that its output stays at least 1×1 (3 layers from 32 px).
+mode (batch norm on the image's own statistics, dropout on): the harness translates one image at a time, as the
+repo's ``test.py`` does, and seeds each image's dropout, so outputs vary with the seed (mode ``latent``; the
+BicycleGAN paper's "pix2pix+noise"). ``eval_mode=true`` calls ``.eval()`` instead (outputs then ignore the seed).
+Embedded profile: ngf = ndf = 16, batch 16, 400 steps. Deviation: the PatchGAN loses layers below 32 px so that
+its output stays at least 1×1 (3 layers from 32 px).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from bench.method import Method
+from bench.method import Method, Official
 from bench.nn import (GANLoss, NLayerDiscriminator, UnetGenerator, init_weights, linear_decay, patchgan_layers,
                       set_requires_grad, unet_depth)
 
@@ -25,17 +28,29 @@ class Pix2Pix(Method):
     paper = "Isola et al., CVPR 2017"
     code = "junyanz/pytorch-CycleGAN-and-pix2pix"
     supervision = "paired"
+    modes = ("latent",)
+    inference = ("G",)
+    keeps_train_mode = True
+    embedded_steps = 400
+    paper_epochs = {"default": 200, "edges2shoes": 15, "edges2handbags": 15, "night2day": 17}  # the paper's
+    official = Official({"G": 54_413_955, "D": 2_768_705}, 256,
+                        "junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py: unet_256, batch norm, dropout; "
+                        "basic PatchGAN on 6 channels")
 
     @classmethod
-    def hparams(cls, task):
-        return {"batch_size": 1, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "ngf": 64, "ndf": 64, "norm": "batch",
-                "use_dropout": True, "depth": unet_depth(task.image_size),
-                "n_layers_d": patchgan_layers(task.image_size), "lambda_l1": 100.0, "gan_mode": "vanilla",
-                "init": "normal", "init_gain": 0.02, "decay_start": 0.5, "eval_mode": False}
+    def hparams(cls, task, profile="paper"):
+        hp = {"batch_size": 1, "lr": 2e-4, "beta1": 0.5, "beta2": 0.999, "ngf": 64, "ndf": 64, "norm": "batch",
+              "use_dropout": True, "depth": unet_depth(task.image_size),
+              "n_layers_d": patchgan_layers(task.image_size), "lambda_l1": 100.0, "gan_mode": "vanilla",
+              "init": "normal", "init_gain": 0.02, "decay_start": 0.5, "eval_mode": False}
+        if profile == "embedded":
+            hp.update(ngf=16, ndf=16, batch_size=16)
+        return hp
 
-    def __init__(self, task, hparams, device="cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task, hparams, device="cpu", steps=1):
+        super().__init__(task, hparams, device, steps)
         hp = self.hp
+        self.keeps_train_mode = not hp["eval_mode"]
         self.G = self.to_device(init_weights(UnetGenerator(3, 3, hp["depth"], hp["ngf"], hp["norm"], hp["use_dropout"]),
                                              hp["init"], hp["init_gain"]))
         self.D = self.to_device(init_weights(NLayerDiscriminator(6, hp["ndf"], hp["n_layers_d"], hp["norm"]),
@@ -44,7 +59,7 @@ class Pix2Pix(Method):
         betas = (hp["beta1"], hp["beta2"])
         self.optimizers = {"G": torch.optim.Adam(self.G.parameters(), hp["lr"], betas=betas),
                            "D": torch.optim.Adam(self.D.parameters(), hp["lr"], betas=betas)}
-        self.schedulers = {k: linear_decay(o, hp.get("steps", 1), hp["decay_start"]) for k, o in self.optimizers.items()}
+        self.schedulers = {k: linear_decay(o, self.steps, hp["decay_start"]) for k, o in self.optimizers.items()}
         self.gan = GANLoss(hp["gan_mode"])
 
     def train_step(self, batch, step):
@@ -67,6 +82,5 @@ class Pix2Pix(Method):
         return {"D_real": loss_d_real.item(), "D_fake": loss_d_fake.item(), "G_GAN": loss_g_gan.item(),
                 "G_L1": loss_g_l1.item()}
 
-    def translate(self, x, *, source, target, seed=None, reference=None):
-        self.G.train(not self.hp["eval_mode"])
+    def translate(self, x, *, source, target, mode, noise=None, reference=None):
         return self.G(x)

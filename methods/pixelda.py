@@ -28,6 +28,7 @@ there; batch norms carry a scale γ as well as the shift β (slim's default has 
 (slim: 1e-3), because the generator reuses the shared ``ResnetBlock``; stride-2 convs pad symmetrically
 (TensorFlow's 'SAME' pads the far side); translation and ``classify`` run in eval mode (moving averages, as the
 official evaluation does).
+Embedded profile: 16 filters, 2 residual blocks, ndf 16, 300 steps.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from bench.data.tasks import Task
-from bench.method import Method
+from bench.inference import Noise
+from bench.method import Method, Official
 from bench.nn.digit_classifier import DigitClassifier
 from bench.nn.init import init_weights
 from bench.nn.losses import GANLoss, set_requires_grad
@@ -101,24 +103,33 @@ class PixelDADiscriminator(nn.Module):
 class PixelDA(Method):
     name = "pixelda"
     settings = frozenset({"unpaired"})
-    multimodal = True
     directions = "a2b"
     paper = "Bousmalis et al., CVPR 2017"
     code = "tensorflow/models research/domain_adaptation/pixel_domain_adaptation"
     supervision = "source labels"
     needs_labels = True
+    modes = ("latent",)
+    inference = ("G",)
+    embedded_steps = 300
+    paper_iterations = 500_000  # MNIST-M: 16M examples at batch 32
+    official = Official({"G": 458_755, "D": 1_560_065, "T": 361_722}, 32,
+                        "tensorflow/models research/domain_adaptation/pixel_domain_adaptation (arch resnet, task "
+                        "tower mnist, noise_dims 10), with PyTorch's affine batch norms")
 
     @classmethod
-    def hparams(cls, task: Task) -> dict:
-        return {"batch_size": 32, "lr": 1e-3, "beta1": 0.5, "beta2": 0.999, "lr_decay_every": 10000,
-                "lr_decay_rate": 0.95, "clip_grad_norm": 5.0, "noise_dims": 10, "resnet_blocks": 6,
-                "resnet_filters": 64, "ndf": 64, "d_min_size": 4, "d_dropout_keep": 0.9, "d_noise_std": 0.2,
-                "domain_loss_weight": 0.135603587834, "style_transfer_loss_weight": 0.0113173311334,
-                "task_loss_in_g_weight": 0.0100959947002, "source_task_loss_weight": 1.0,
-                "transferred_task_loss_weight": 1.0, "num_classes": 10, "init_std": 0.02}
+    def hparams(cls, task: Task, profile: str = "paper") -> dict:
+        hp = {"batch_size": 32, "lr": 1e-3, "beta1": 0.5, "beta2": 0.999, "lr_decay_every": 10000,
+              "lr_decay_rate": 0.95, "clip_grad_norm": 5.0, "noise_dims": 10, "resnet_blocks": 6,
+              "resnet_filters": 64, "ndf": 64, "d_min_size": 4, "d_dropout_keep": 0.9, "d_noise_std": 0.2,
+              "domain_loss_weight": 0.135603587834, "style_transfer_loss_weight": 0.0113173311334,
+              "task_loss_in_g_weight": 0.0100959947002, "source_task_loss_weight": 1.0,
+              "transferred_task_loss_weight": 1.0, "num_classes": 10, "init_std": 0.02}
+        if profile == "embedded":
+            hp.update(resnet_filters=16, resnet_blocks=2, ndf=16)
+        return hp
 
-    def __init__(self, task: Task, hparams: dict, device: torch.device | str = "cpu"):
-        super().__init__(task, hparams, device)
+    def __init__(self, task: Task, hparams: dict, device: torch.device | str = "cpu", steps: int = 1):
+        super().__init__(task, hparams, device, steps)
         hp, size = self.hp, task.image_size
         init = lambda net: self.to_device(init_weights(net, "normal", hp["init_std"]))  # noqa: E731
         self.G = init(PixelDAGenerator(3, 3, size, hp["noise_dims"], hp["resnet_filters"], hp["resnet_blocks"]))
@@ -166,13 +177,10 @@ class PixelDA(Method):
         return {"D_transferred": d_transferred.item(), "D_target": d_target.item(), "T_source": task_source.item(),
                 "T_transferred": task_transferred.item(), "G_adv": g_adv.item(), "G_task": g_task.item()}
 
-    def translate(self, x: torch.Tensor, *, source: int, target: int, seed: int | None = None,
+    def translate(self, x: torch.Tensor, *, source: int, target: int, mode: str, noise: Noise | None = None,
                   reference: torch.Tensor | None = None) -> torch.Tensor:
-        """G(x, z) with z ~ U[-1, 1]^noise_dims from a generator seeded by ``seed`` (the global RNG if None)."""
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
-        z = torch.rand(x.size(0), self.hp["noise_dims"], generator=gen).to(self.device) * 2 - 1
-        self.G.eval()
-        return self.G(x, z)
+        """G(x, z) with z ~ U[-1, 1]^noise_dims from the harness's per-image noise."""
+        return self.G(x, noise.rand(self.hp["noise_dims"]) * 2 - 1)
 
     @torch.no_grad()
     def classify(self, x: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.describe import describe
 from bench.registry import METHOD_PATH_ENV, get_method, registry
 from bench.train import make_spec, train
 from bench.translate import translate_run
@@ -33,11 +34,18 @@ def readme_method(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_the_readme_example_method_trains_and_translates(readme_method: str, digits_root: Path,
                                                          tmp_path: Path) -> None:
-    assert get_method(readme_method).settings == frozenset({"unpaired"})
-    spec = make_spec("hand2mnistm", readme_method, 0, 3, {"ngf": 8, "ndf": 8}, 16)
+    cls = get_method(readme_method)
+    assert cls.settings == frozenset({"unpaired"})
+    spec = make_spec("hand2mnistm", readme_method, 0, None, {}, 16, "embedded")  # its own profile, no config
+    assert spec.steps == cls.embedded_steps and spec.hparams["ngf"] == 8
     summary = train(spec, tmp_path / "run", data_root=digits_root, progress=False, threads=1)
-    assert set(summary["parameters"]) == {"G", "D"}
+    assert set(summary["parameters"]) == {"G", "D"} and summary["steps"] == cls.embedded_steps
     result = translate_run(tmp_path / "run", tmp_path / "run" / "translations.pt", data_root=digits_root,
                            progress=False)
-    images = result["directions"]["0>1"]["images"]
-    assert images.shape[1:] == (3, 16, 16) and len(images) == len(result["directions"]["0>1"]["ids"])
+    entry = result["entries"]["0>1:deterministic"]
+    assert entry["images"].shape[1:] == (3, 16, 16) and len(entry["images"]) == len(entry["ids"])
+
+
+def test_the_readme_example_states_its_true_official_counts(readme_method: str) -> None:
+    cls = get_method(readme_method)
+    assert describe(readme_method, cls.official.image_size)["parameters"] == cls.official.counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import re
 import shutil
@@ -23,8 +24,9 @@ REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
 DROP_IN = "zz_test_dropin"
 DROP_IN_NAME = "zz-dropin"
+DROP_IN_STEPS = 7
 DROP_IN_CODE = textwrap.dedent('''
-    """A throwaway method dropped into methods/ by the workflow test: a learnable 1×1 colour mixing."""
+    """A method dropped into the methods/ folder of a copy of the repository: a learnable 1×1 colour mixing."""
     import torch
     from bench.method import Method
 
@@ -32,14 +34,16 @@ DROP_IN_CODE = textwrap.dedent('''
     class DropIn(Method):
         name = "{name}"
         settings = frozenset({"unpaired", "paired"})
+        inference = ("mix",)
+        embedded_steps = {steps}
         paper = "workflow test"
 
         @classmethod
-        def hparams(cls, task):
-            return {"batch_size": 4, "lr": 0.05}
+        def hparams(cls, task, profile="paper"):
+            return {"batch_size": 4 if profile == "embedded" else 16, "lr": 0.05}
 
-        def __init__(self, task, hparams, device="cpu"):
-            super().__init__(task, hparams, device)
+        def __init__(self, task, hparams, device="cpu", steps=1):
+            super().__init__(task, hparams, device, steps)
             self.mix = torch.nn.Conv2d(3, 3, 1).to(self.device)
             self.nets = {"mix": self.mix}
             self.optimizers = {"mix": torch.optim.SGD(self.mix.parameters(), hparams["lr"])}
@@ -51,9 +55,10 @@ DROP_IN_CODE = textwrap.dedent('''
             self.optimizers["mix"].step()
             return {"colour": loss.item()}
 
-        def translate(self, x, *, source, target, seed=None, reference=None):
+        def translate(self, x, *, source, target, mode, noise=None, reference=None):
             return self.mix(x).clamp(-1, 1)
-''').replace("{name}", DROP_IN_NAME)
+''').replace("{name}", DROP_IN_NAME).replace("{steps}", str(DROP_IN_STEPS))
+REPO_PARTS = ("Snakefile", "workflows", "config", "bench", "methods")
 
 
 def _snakemake(workdir: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
@@ -68,8 +73,7 @@ def _tiny_config(path: Path, exclude: list[str]) -> Path:
         "evalnet": {"path": "resources/evalnets/digits.pt", "steps": 60, "seed": 0},
         "tasks": ["hand2mnistm"], "image_size": 16, "methods": "all", "exclude_methods": exclude,
         "threads": {"train": 1, "evaluate": 1, "evalnet": 1}, "metrics": {"k": 3, "n": 10, "pairs": "all"},
-        "method_settings": {"default": {"steps": 4}, "identity": {"steps": 0},
-                            "cyclegan": {"steps": 4, "hparams": {"ngf": 4, "ndf": 4, "n_blocks": 1,
+        "method_settings": {"cyclegan": {"steps": 4, "hparams": {"ngf": 4, "ndf": 4, "n_blocks": 1,
                                                                  "batch_size": 2}}},
     }
     path.write_text(yaml.safe_dump(config))
@@ -78,19 +82,23 @@ def _tiny_config(path: Path, exclude: list[str]) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny workflow, run once with a method module dropped into the real methods/ folder meanwhile."""
+    """The tiny workflow, run in a copy of the repository with a method module dropped into its methods/ folder.
+
+    Jobs run from the copy's root (as a user runs them from the repository), so ``python -m bench`` imports the
+    copy's ``bench`` and ``methods``; the real methods/ folder is never written.
+    """
     workdir = tmp_path_factory.mktemp("tiny_workflow")
-    module = REPO / "methods" / f"{DROP_IN}.py"
-    module.write_text(DROP_IN_CODE)
-    registry.cache_clear()
-    try:
-        exclude = sorted(set(registry()) - {"identity", "cyclegan", DROP_IN_NAME})
-        config = _tiny_config(workdir / "tiny.yaml", exclude)
-        result = _snakemake(workdir, "--configfile", str(config), "--cores", "2", "results/leaderboard.csv")
-        assert result.returncode == 0, result.stderr[-3000:]
-    finally:
-        module.unlink()
-        registry.cache_clear()
+    for part in REPO_PARTS:
+        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copy
+        copy(REPO / part, workdir / part, **({"ignore": shutil.ignore_patterns("__pycache__")}
+                                             if (REPO / part).is_dir() else {}))
+    (workdir / "methods" / f"{DROP_IN}.py").write_text(DROP_IN_CODE)
+    exclude = sorted(set(registry()) - {"identity", "cyclegan"})
+    config = _tiny_config(workdir / "tiny.yaml", exclude)
+    result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(workdir / "Snakefile"), "--directory",
+                             str(workdir), "--configfile", str(config), "--cores", "2", "results/leaderboard.csv"],
+                            capture_output=True, text=True, timeout=900, cwd=workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
     return workdir
 
 
@@ -108,6 +116,10 @@ def test_tiny_workflow_end_to_end_with_a_dropped_in_method(tiny_run: Path) -> No
     assert {"fid_kid_hand2mnistm.png", "samples_hand2mnistm.png", "losses_hand2mnistm.png", "accuracy.png",
             "fid_vs_diversity.png"} <= plots
     assert DROP_IN_NAME in (tiny_run / "results" / "leaderboard.md").read_text()
+    # the dropped-in method trained for the budget its embedded profile states, with no config entry of its own
+    summary = json.loads((tiny_run / "runs" / "hand2mnistm" / DROP_IN_NAME / "seed0" / "train_summary.json").read_text())
+    assert summary["steps"] == DROP_IN_STEPS
+    assert not (REPO / "methods" / f"{DROP_IN}.py").exists()
     for rule in ("train", "translate", "evaluate"):
         assert (tiny_run / "logs" / "benchmarks" / rule / "hand2mnistm" / "cyclegan" / "seed0.tsv").is_file()
     sources = re.findall(r'<img[^>]*\ssrc="([^"]*)"', (tiny_run / "results" / "report.html").read_text())

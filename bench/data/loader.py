@@ -19,11 +19,17 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
     return images.detach().clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
 
 
-def _generator(*keys: int) -> torch.Generator:
+def mix_seed(*keys: int) -> int:
+    """One seed from several integer keys (seed, stream, step, ...), the same on every machine."""
     seed = 0
     for k in keys:
         seed = (seed * _MIX + int(k)) % (2**63 - 1)
-    return torch.Generator().manual_seed(seed)
+    return seed
+
+
+def keyed_generator(*keys: int) -> torch.Generator:
+    """A CPU generator seeded by ``mix_seed(*keys)``: draws that depend on nothing but the keys."""
+    return torch.Generator().manual_seed(mix_seed(*keys))
 
 
 class BatchSampler:
@@ -31,10 +37,14 @@ class BatchSampler:
 
     Paired tasks take the same indices, crop and flip for A and B; unpaired tasks draw A and B
     independently; multi-domain tasks draw from the union of all domains and say which domain each image is.
+    ``streams`` adds what a method asks for (``Method.batch``): a random ``target_domain`` per sample and a
+    same-domain reference pair ``x_ref``, ``x_ref2`` of it (multi-domain), or ``unsupervised``, which withholds
+    domain and class labels from the batch.
     """
 
-    def __init__(self, split: Split, batch_size: int, seed: int, device: torch.device | str = "cpu"):
-        self.split, self.batch_size, self.seed = split, batch_size, seed
+    def __init__(self, split: Split, batch_size: int, seed: int, device: torch.device | str = "cpu",
+                 streams: frozenset[str] = frozenset()):
+        self.split, self.batch_size, self.seed, self.streams = split, batch_size, seed, frozenset(streams)
         self.device = torch.device(device)
         self._perms: dict[int, tuple[tuple[int, int, int], torch.Tensor]] = {}
         task = split.task
@@ -51,7 +61,7 @@ class BatchSampler:
         key = (n, stream, epoch)
         cached = self._perms.get(stream)
         if cached is None or cached[0] != key:
-            cached = (key, torch.randperm(n, generator=_generator(self.seed, stream, epoch)))
+            cached = (key, torch.randperm(n, generator=keyed_generator(self.seed, stream, epoch)))
             self._perms[stream] = cached
         return cached[1]
 
@@ -86,15 +96,38 @@ class BatchSampler:
 
     def batch(self, step: int) -> dict:
         """The batch of training step ``step`` (0-based)."""
+        out = self._batch(step)
+        if "unsupervised" in self.streams:
+            out = {k: v for k, v in out.items() if k != "domain" and not k.startswith("label")}
+        return out
+
+    def _references(self, step: int) -> dict:
+        """A target domain per sample and, if asked for, two random training images of that domain."""
+        gen = keyed_generator(self.seed, 96, step)
+        n_domains = len(self.split.sets)
+        target = torch.randint(n_domains, (self.batch_size,), generator=gen)
+        out: dict = {"target_domain": target.to(self.device)}
+        if "reference_pair" in self.streams:
+            for key in ("x_ref", "x_ref2"):
+                picks = [(d, int(torch.randint(len(self.split.sets[d]), (), generator=gen))) for d in target.tolist()]
+                images = torch.stack([self.split.sets[d].images[j] for d, j in picks])
+                out[key] = to_float(self._augment(images, gen)).to(self.device)
+                out[f"ids_{key[2:]}"] = [self.split.sets[d].ids[j] for d, j in picks]
+        return out
+
+    def _batch(self, step: int) -> dict:
         sets = self.split.sets
         if self.split.task.setting == "multidomain":
             idx = self._indices(len(self.pool), 0, step)
-            x, ids, labels = self._take(self.pool, idx, _generator(self.seed, 99, step))
-            return {"x": x, "domain": self.pool_domain[idx].to(self.device), "ids": ids, "label": labels}
+            x, ids, labels = self._take(self.pool, idx, keyed_generator(self.seed, 99, step))
+            out = {"x": x, "domain": self.pool_domain[idx].to(self.device), "ids": ids, "label": labels}
+            if self.streams & {"target_domain", "reference_pair"}:
+                out.update(self._references(step))
+            return out
         if self.split.paired:
             idx = self._indices(len(sets[0]), 0, step)
             ab = self._augment(torch.cat([sets[0].images[idx], sets[1].images[idx]], 1),
-                               _generator(self.seed, 98, step))
+                               keyed_generator(self.seed, 98, step))
             ab = to_float(ab).to(self.device)
             ids = [sets[0].ids[i] for i in idx.tolist()]
             labels = sets[0].labels[idx].to(self.device) if sets[0].labels is not None else None
@@ -102,5 +135,5 @@ class BatchSampler:
         out: dict = {}
         for stream, (key, s) in enumerate(zip("AB", sets)):
             idx = self._indices(len(s), stream, step)
-            out[key], out[f"ids_{key}"], out[f"label_{key}"] = self._take(s, idx, _generator(self.seed, 97 + stream, step))
+            out[key], out[f"ids_{key}"], out[f"label_{key}"] = self._take(s, idx, keyed_generator(self.seed, 97 + stream, step))
         return out

@@ -35,6 +35,7 @@ class Task:
     swap_ab: bool = False
     board: str = ""
     description: str = ""
+    train_size: int | None = None  # images per training epoch (the larger domain of an unpaired set)
 
     def __post_init__(self) -> None:
         if self.setting not in SETTINGS:
@@ -105,7 +106,7 @@ register_task(Task("digits3", "multidomain", ("hand", "mnistm", "syn"), 32, 32, 
 
 # Standard datasets of the paper suite (downloaded on first use).
 register_task(Task("facades", "paired", ("labels", "photo"), 256, 286, False, True, "facades", "paper",
-                   dataset="facades", swap_ab=True,
+                   dataset="facades", swap_ab=True, train_size=400,
                    description="CMP Facades, labels → photo (pix2pix trains it BtoA)"))
 register_task(Task("horse2zebra", "unpaired", ("horse", "zebra"), 256, 286, False, True, "horse2zebra", "paper",
-                   dataset="horse2zebra", description="ImageNet horses ↔ zebras (CycleGAN)"))
+                   dataset="horse2zebra", train_size=1334, description="ImageNet horses ↔ zebras (CycleGAN)"))

@@ -86,7 +86,7 @@ class MetricContext:
         return record
 
 
-def _score_direction(ctx: MetricContext, test: Split, entry: dict) -> dict[str, float]:
+def _score_entry(ctx: MetricContext, test: Split, entry: dict) -> dict[str, float]:
     source, target = entry["source"], entry["target"]
     src = test.sets[source]
     if list(entry["ids"]) != src.ids:
@@ -114,9 +114,11 @@ def _summary(task: Task, directions: dict[str, dict[str, float]]) -> dict[str, f
 
 
 def _cost(run_dir: Path, translations: dict) -> dict[str, Any]:
+    """Cost columns; ``parameters_total`` counts the networks one translation uses (all of them if none does)."""
     summary = read_json(run_dir / SUMMARY) if (run_dir / SUMMARY).is_file() else {}
     params = summary.get("parameters", {})
-    return {"parameters": params, "parameters_total": sum(params.values()),
+    used = summary.get("inference_parameters") or sum(params.values())
+    return {"parameters": params, "roles": summary.get("roles", {}), "parameters_total": used,
             "train_images_per_s": summary.get("train_images_per_s"), "train_wall_s": summary.get("wall_s"),
             "peak_memory_mb": summary.get("peak_memory_mb"), "device": summary.get("device"),
             "translate_images_per_s": translations.get("translate_images_per_s")}
@@ -127,7 +129,10 @@ def evaluate_run(run_dir: str | Path, translations_path: str | Path, out: str | 
                  pairing: str = defaults.DIVERSITY_PAIRS, kid_subsets: int = defaults.KID_SUBSETS,
                  cache_root: str | Path | None = None, data_root: str | Path | None = None,
                  device: str | None = None) -> dict:
-    """Every metric that applies to the run's method and task, with cost and a protocol record."""
+    """Every metric that applies, for every (source, target, mode) translated, with cost and a protocol record.
+
+    ``rows`` holds one entry per mode (the board's rows): its summary metrics and its per-direction table.
+    """
     run_dir = Path(run_dir)
     spec = load_spec(run_dir)
     task, cls = spec.resolve()
@@ -138,19 +143,23 @@ def evaluate_run(run_dir: str | Path, translations_path: str | Path, out: str | 
     test = read_split(task, "test", data_root)
     ctx = MetricContext.for_task(task, evalnet=evalnet, inception_weights=inception_weights, device=device,
                                  cache_root=cache_root, pairing=pairing, kid_subsets=kid_subsets)
-    directions = {f"{task.domains[e['source']]}→{task.domains[e['target']]}": _score_direction(ctx, test, e)
-                  for e in translations["directions"].values()}
-    metrics = _summary(task, directions)
+    classifier = {}
     if has_classifier(cls) and task.labels and task.setting != "multidomain":
-        _, method, _ = load_checkpoint(run_dir, ctx.device)
-        metrics["classifier_acc"] = classifier_accuracy(method, test.sets[1].images, test.sets[1].labels)
-    samples = [e["samples"] for e in translations["directions"].values() if "samples" in e]
+        _, method, _ = load_checkpoint(run_dir, ctx.device, data_root)
+        classifier["classifier_acc"] = classifier_accuracy(method, test.sets[1].images, test.sets[1].labels)
+    entries = list(translations["entries"].values())
+    rows = []
+    for mode in translations["modes"] if entries else [""]:
+        directions = {f"{task.domains[e['source']]}→{task.domains[e['target']]}": _score_entry(ctx, test, e)
+                      for e in entries if e["mode"] == mode}
+        rows.append({"mode": mode, "metrics": {**_summary(task, directions), **classifier}, "directions": directions})
+    samples = [e["samples"] for e in entries if "samples" in e]
     diversity = ({"k": samples[0].shape[1], "n": samples[0].shape[0], "pairs": pairing} if samples else None)
     n_real = len(test.sets[1 if task.setting != "multidomain" else 0])
-    n_fake = len(next(iter(translations["directions"].values()))["images"]) if directions else 0
+    n_fake = len(entries[0]["images"]) if entries else 0
     result = {"task": task.name, "board": task.board, "method": cls.name, "seed": spec.seed, "steps": spec.steps,
-              "setting": task.setting, "supervision": cls.supervision, "multimodal": cls.multimodal,
-              "metrics": metrics, "directions": directions, "cost": _cost(run_dir, translations),
+              "profile": spec.profile, "notes": cls.notes(task, spec.hparams), "setting": task.setting,
+              "supervision": cls.supervision, "rows": rows, "cost": _cost(run_dir, translations),
               "protocol": ctx.protocol(n_real, n_fake, diversity, spec.seed)}
     write_json(out, result)
     return result
@@ -189,11 +198,10 @@ def evaluate_floor(task_name: str, out: str | Path, *, image_size: int | None = 
         if ctx.evalnet is not None and real.labels is not None:
             scores["content_acc"] = content_accuracy(ctx.evalnet, real.images, real.labels)
         directions[f"train→test {task.domains[t]}"] = scores
-    metrics = _summary(task, directions)
     n_real = len(test.sets[targets[0]])
-    result = {"task": task.name, "board": task.board, "method": FLOOR, "seed": seed, "steps": 0,
-              "setting": task.setting, "supervision": "none", "multimodal": False, "metrics": metrics,
-              "directions": directions, "cost": {},
+    result = {"task": task.name, "board": task.board, "method": FLOOR, "seed": seed, "steps": 0, "profile": "",
+              "notes": [], "setting": task.setting, "supervision": "none",
+              "rows": [{"mode": "", "metrics": _summary(task, directions), "directions": directions}], "cost": {},
               "protocol": ctx.protocol(n_real, n_real, None, seed)}
     write_json(out, result)
     return result

@@ -20,16 +20,25 @@ LABELS = {"fid": "FID", "kid": "KID", "content_acc": "content acc", "classifier_
           "translate_images_per_s": "translate img/s", "peak_memory_mb": "peak MB"}
 
 
+def row_label(method: str, mode: str, n_modes: int) -> str:
+    """The board's name of a (method, mode) row: the method alone where it has one mode."""
+    return f"{method} ({mode})" if n_modes > 1 else method
+
+
 def per_seed_table(metric_files: list[Path], floor_files: list[Path]) -> pd.DataFrame:
-    """One row per run (and per task for each floor): identifiers, metrics, cost and protocol."""
+    """One row per run and mode (and per task for each floor): identifiers, metrics, cost, protocol and notes."""
     rows = []
     for path in metric_files:
         m = read_json(path)
-        rows.append({"task": m["task"], "board": m["board"], "method": m["method"], "seed": m["seed"],
-                     "steps": m["steps"], "setting": m["setting"], "supervision": m["supervision"],
-                     "multimodal": m["multimodal"], "backbone": m["protocol"]["backbone"],
-                     "protocol_hash": m["protocol"]["hash"], "run": str(path.parent),
-                     **{k: m["metrics"].get(k) for k in METRICS}, **{k: m["cost"].get(k) for k in COST}})
+        for entry in m["rows"]:
+            rows.append({"task": m["task"], "board": m["board"],
+                         "method": row_label(m["method"], entry["mode"], len(m["rows"])),
+                         "method_name": m["method"], "mode": entry["mode"], "seed": m["seed"], "steps": m["steps"],
+                         "setting": m["setting"], "supervision": m["supervision"],
+                         "multimodal": entry["mode"] in ("latent", "reference"), "profile": m["profile"],
+                         "notes": "; ".join(m["notes"]), "backbone": m["protocol"]["backbone"],
+                         "protocol_hash": m["protocol"]["hash"], "run": str(path.parent),
+                         **{k: entry["metrics"].get(k) for k in METRICS}, **{k: m["cost"].get(k) for k in COST}})
     tasks_by_board: dict[str, list[str]] = {}
     for row in rows:
         tasks_by_board.setdefault(row["board"], [])
@@ -37,24 +46,45 @@ def per_seed_table(metric_files: list[Path], floor_files: list[Path]) -> pd.Data
             tasks_by_board[row["board"]].append(row["task"])
     for path in floor_files:
         f = read_json(path)
+        metrics = f["rows"][0]["metrics"]
         for task in tasks_by_board.get(f["board"], [f["task"]]):
-            rows.append({"task": task, "board": f["board"], "method": f["method"], "seed": f["seed"], "steps": 0,
-                         "setting": get_task(task).setting, "supervision": "none", "multimodal": False,
+            rows.append({"task": task, "board": f["board"], "method": f["method"], "method_name": f["method"],
+                         "mode": "", "seed": f["seed"], "steps": 0, "setting": get_task(task).setting,
+                         "supervision": "none", "multimodal": False, "profile": "", "notes": "",
                          "backbone": f["protocol"]["backbone"], "protocol_hash": f["protocol"]["hash"], "run": "",
-                         **{k: f["metrics"].get(k) for k in METRICS}, **{k: None for k in COST}})
+                         **{k: metrics.get(k) for k in METRICS}, **{k: None for k in COST}})
     return pd.DataFrame(rows)
 
 
+def per_direction_table(metric_files: list[Path]) -> pd.DataFrame:
+    """Multi-domain tasks: every (method, mode, source → target) with its scores, mean over seeds."""
+    rows = []
+    for path in metric_files:
+        m = read_json(path)
+        if m["setting"] != "multidomain":
+            continue
+        for entry in m["rows"]:
+            for direction, scores in entry["directions"].items():
+                rows.append({"task": m["task"], "method": row_label(m["method"], entry["mode"], len(m["rows"])),
+                             "direction": direction, "seed": m["seed"], **{k: scores.get(k) for k in METRICS}})
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows)
+    cols = [c for c in METRICS if frame[c].notna().any()]
+    return frame.groupby(["task", "method", "direction"], sort=False)[cols].mean().reset_index()
+
+
 def leaderboard(per_seed: pd.DataFrame) -> pd.DataFrame:
-    """Mean and std over seeds of every metric and cost column, one row per (task, method)."""
+    """Mean and std over seeds of every metric and cost column, one row per (task, method, mode)."""
     keys = ["board", "task", "method"]
     out = []
     for (board, task, method), group in per_seed.groupby(keys, sort=False):
         first = group.iloc[0]
         hashes = sorted(set(group["protocol_hash"]))
-        row = {"board": board, "task": task, "method": method, "setting": first["setting"],
+        row = {"board": board, "task": task, "method": method, "mode": first["mode"], "setting": first["setting"],
                "supervision": first["supervision"], "multimodal": bool(first["multimodal"]),
-               "seeds": len(group), "steps": int(first["steps"]), "backbone": first["backbone"]}
+               "seeds": len(group), "steps": int(first["steps"]), "profile": first["profile"],
+               "backbone": first["backbone"], "notes": first["notes"]}
         for col in METRICS + COST:
             values = pd.to_numeric(group[col], errors="coerce").dropna()
             row[f"{col}_mean"] = values.mean() if len(values) else math.nan
@@ -82,15 +112,32 @@ def markdown(board: pd.DataFrame) -> str:
         floor = group["method"] == FLOOR
         group = pd.concat([group[floor].head(1).assign(task="(target train vs test)"), group[~floor]])
         cols = [c for c in METRICS if group[f"{c}_mean"].notna().any()]
-        header = ["method", "trained on", "supervision", *[LABELS[c] for c in cols], "params", "train s"]
-        lines = [f"### {name}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        header = ["method", "trained on", "supervision", *[LABELS[c] for c in cols], "params", "train s", "notes"]
+        lines = [f"### test set: {name}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for _, r in group.sort_values("fid_mean", na_position="last").iterrows():
             cells = [r["method"], r["task"], r["supervision"],
                      *[_fmt(r[f"{c}_mean"], r[f"{c}_std"]) for c in cols],
-                     _fmt(r["parameters_total_mean"]), _fmt(r["train_wall_s_mean"])]
+                     _fmt(r["parameters_total_mean"]), _fmt(r["train_wall_s_mean"]), r["notes"] or ""]
             lines.append("| " + " | ".join(str(c) for c in cells) + " |")
         parts.append("\n".join(lines))
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(parts) + "\n" + NOTES_LEGEND
+
+
+NOTES_LEGEND = ("\nparams: parameters of the networks one translation uses. notes: settings that differ from the "
+                "paper's other than sizes (widths, depths, batch), as the run used them.\n")
+
+
+def direction_markdown(frame: pd.DataFrame) -> str:
+    """Per-direction scores of the multi-domain tasks, a table per task (the board shows their mean)."""
+    parts = []
+    for task, group in frame.groupby("task", sort=False):
+        cols = [c for c in METRICS if c in group and group[c].notna().any()]
+        header = ["method", "direction", *[LABELS[c] for c in cols]]
+        lines = [f"### {task} (per direction)", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for _, r in group.iterrows():
+            lines.append("| " + " | ".join([r["method"], r["direction"], *[_fmt(r[c]) for c in cols]]) + " |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n" if parts else ""
 
 
 def write_leaderboard(board: pd.DataFrame, csv_path: Path, md_path: Path) -> None:

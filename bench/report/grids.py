@@ -14,7 +14,7 @@ from torchvision.utils import make_grid  # noqa: E402
 from bench.data.readers import read_split  # noqa: E402
 from bench.data.tasks import get_task  # noqa: E402
 from bench.io import atomic_path  # noqa: E402
-from bench.translate import direction_key, load_translations  # noqa: E402
+from bench.translate import entry_key, load_translations  # noqa: E402
 
 COLUMNS = 8
 
@@ -47,16 +47,16 @@ def domain_preview(data_root: Path, path: str | Path, n: int = 16) -> None:
     labelled_rows(rows, Path(path), "embedded digits suite: test images of each domain")
 
 
-def task_samples(task_name: str, runs: list[tuple[str, Path]], path: Path, data_root: str | Path | None = None,
+def task_samples(task_name: str, runs: list[tuple[str, Path, str]], path: Path, data_root: str | Path | None = None,
                  image_size: int | None = None) -> None:
-    """A row per method (first seed) translating the same test inputs of the task's main direction."""
+    """A row per (method, mode) (first seed) translating the same test inputs of the task's main direction."""
     task = get_task(task_name, image_size)
     test = read_split(task, "test", data_root)
     idx = torch.linspace(0, len(test.sets[0]) - 1, COLUMNS).long()
     rows = [(f"input ({task.domains[0]})", test.sets[0].images[idx])]
-    for method, translations in runs:
-        entry = load_translations(translations)["directions"].get(direction_key(0, 1))
+    for label, translations, mode in runs:
+        entry = load_translations(translations)["entries"].get(entry_key(0, 1, mode))
         if entry is not None:
-            rows.append((method, entry["images"][idx]))
+            rows.append((label, entry["images"][idx]))
     rows.append((f"real {task.domains[1]}", test.sets[1].images[idx]))
     labelled_rows(rows, path, f"{task.name}: {task.domains[0]} → {task.domains[1]} (same test inputs in every row)")

@@ -13,7 +13,7 @@ import torch
 
 from bench import __version__
 from bench.io import write_text
-from bench.report.aggregate import markdown
+from bench.report.aggregate import NOTES_LEGEND, direction_markdown, markdown
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; color: #222; }
@@ -63,7 +63,7 @@ def _md_table_to_html(md: str) -> str:
     for line in md.splitlines():
         if line.startswith("### "):
             flush()
-            out.append(f"<h3>test set: {html.escape(line[4:])}</h3>")
+            out.append(f"<h3>{html.escape(line[4:])}</h3>")
         elif line.startswith("|---"):
             continue
         elif line.startswith("|"):
@@ -78,8 +78,8 @@ def machine() -> str:
            f"Python {platform.python_version()} · torch {torch.__version__}"
 
 
-def write_report(board: pd.DataFrame, plots: list[tuple[str, Path]], samples: list[tuple[str, Path]],
-                 protocols: dict[str, str], path: Path) -> None:
+def write_report(board: pd.DataFrame, directions: pd.DataFrame, plots: list[tuple[str, Path]],
+                 samples: list[tuple[str, Path]], protocols: dict[str, str], path: Path) -> None:
     """Write ``path`` with every image embedded, so the file can be mailed or archived on its own."""
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>i2ibench report</title>"
              f"<style>{STYLE}</style></head><body>",
@@ -91,6 +91,10 @@ def write_report(board: pd.DataFrame, plots: list[tuple[str, Path]], samples: li
              "domain; mean ± standard deviation over seeds. The real-data floor scores real training images of "
              "the target domain; identity returns its input.</p>",
              _md_table_to_html(markdown(board)),
+             f"<p class='meta'>{html.escape(NOTES_LEGEND.strip())}</p>",
+             *(["<h2>Multi-domain tasks by direction</h2>",
+                "<p>The board shows the mean over all directions; here is each one (mean over seeds).</p>",
+                _md_table_to_html(direction_markdown(directions))] if not directions.empty else []),
              "<h2>Sample translations</h2>",
              *[_img(p, caption) for caption, p in samples],
              "<h2>Plots</h2>",

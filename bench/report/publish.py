@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bench.io import read_json
 from bench.report import plots
-from bench.report.aggregate import leaderboard, per_seed_table, write_leaderboard
+from bench.report.aggregate import leaderboard, per_direction_table, per_seed_table, write_leaderboard
 from bench.report.grids import task_samples
 from bench.report.html import write_report
 
@@ -28,9 +28,8 @@ def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_r
                           plots.loss_curves(per_seed, task, plot_dir / f"losses_{task}.png")))
         runs = per_seed[(per_seed["task"] == task) & (per_seed["run"] != "")].sort_values("seed")
         runs = runs.drop_duplicates("method")
-        translated = [(r["method"], Path(r["run"]) / "translations.pt") for _, r in runs.iterrows()
-                      if (Path(r["run"]) / "translations.pt").is_file()
-                      and read_json(Path(r["run"]) / "metrics.json")["directions"]]
+        translated = [(r["method"], Path(r["run"]) / "translations.pt", r["mode"]) for _, r in runs.iterrows()
+                      if r["mode"] and (Path(r["run"]) / "translations.pt").is_file()]
         if translated:
             path = plot_dir / f"samples_{task}.png"
             task_samples(task, translated, path, data_root, image_size)
@@ -46,6 +45,6 @@ def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_r
             f"({p['n_real']} images), KID subsets {p['kid_subsets']}×{p['kid_subset_size']}, LPIPS {p['lpips']}, "
             f"hash {p['hash']}"))
     written["report"] = out / "report.html"
-    write_report(board, plot_list, sample_list, protocols, written["report"])
+    write_report(board, per_direction_table(metric_files), plot_list, sample_list, protocols, written["report"])
     written["plots"] = plot_dir
     return written

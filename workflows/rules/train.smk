@@ -9,6 +9,7 @@ rule train:
     params:
         run=run_dir,
         steps=lambda w: job_of(w).steps,
+        profile=lambda w: job_of(w).profile,
         sets=set_args,
         image=image_arg(),
         sample_every=config.get("sample_every", 200),
@@ -24,7 +25,7 @@ rule train:
         f"{LOGS}/benchmarks/train/{{task}}/{{method}}/seed{{seed}}.tsv"
     shell:
         "python -m bench train --task {wildcards.task} --method {wildcards.method} --seed {wildcards.seed} "
-        "--out {params.run} --steps {params.steps} {params.sets} {params.image} --data-root {DATA} "
+        "--out {params.run} --profile {params.profile} --steps {params.steps} {params.sets} {params.image} --data-root {DATA} "
         "--sample-every {params.sample_every} --checkpoint-every {params.checkpoint_every} "
         "--threads {params.torch_threads} --resume --quiet > {log} 2>&1"
 
