@@ -1,4 +1,4 @@
-"""i2ibench workflow: data → evalnet → train → translate → evaluate → publish (leaderboard, plots, report).
+"""i2ibench workflow: data → train → translate → evaluate → publish (leaderboard, plots, report).
 
 Run the embedded default suite with `snakemake --cores 8 results/leaderboard.csv`; every rule calls one
 `python -m bench` verb, so each step also runs on its own.
@@ -11,7 +11,11 @@ from snakemake.utils import min_version, validate
 min_version("8.0")
 
 
-configfile: os.path.join(workflow.basedir, "config", "config.yaml")
+# A suite config given with --configfile stands alone (nothing is inherited from another suite); the embedded
+# default applies only when none is given. --config key=value still overrides either.
+if not workflow.overwrite_configfiles:
+
+    configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 validate(config, os.path.join(workflow.basedir, "workflows", "schemas", "config.schema.yaml"))

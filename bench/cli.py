@@ -147,7 +147,7 @@ def _cmd_publish(args: argparse.Namespace) -> None:
     from bench.report.publish import publish
 
     written = publish([Path(p) for p in args.metrics], [Path(p) for p in args.floors or []], Path(args.out),
-                      args.data_root, args.image_size)
+                      args.data_root, args.image_size, args.label or "")
     print(json.dumps({k: str(v) for k, v in written.items()}))
 
 
@@ -159,7 +159,8 @@ def _positive_int(text: str) -> int:
 
 
 def _metric_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--evalnet", help=f"evaluation network of the digits suite (default {defaults.EVALNET_PATH})")
+    p.add_argument("--evalnet", help="evaluation network of the digits suite (default: the pinned one shipped with "
+                                     "the harness, SHA-256 verified)")
     p.add_argument("--inception-weights", help="Inception weights file (default: torch-fidelity's file in the "
                                                "torch hub cache)")
     p.add_argument("--cache", help=f"real-side feature cache (default ${defaults.CACHE_ENV} or {defaults.DEFAULT_CACHE})")
@@ -255,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, device=True)
     p.set_defaults(func=_cmd_translate)
 
-    p = verbs.add_parser("evalnet", help="train the evaluation network of the embedded suite")
+    p = verbs.add_parser("evalnet", help="retrain the evaluation network of the embedded suite (the recipe of the "
+                                         "pinned one: seed 0, 1,500 steps, --threads 1)")
     p.add_argument("--suite", default="digits")
     p.add_argument("--out", default=defaults.EVALNET_PATH)
     p.add_argument("--seed", type=int, default=0)
@@ -293,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--floors", nargs="*", help="floor files written by `floor`")
     p.add_argument("--out", default="results", help="results folder")
     p.add_argument("--image-size", type=int, help="the image size the runs used, if not the tasks' own")
+    p.add_argument("--label", help="what kind of comparison this is, shown above the boards")
     _common(p)
     p.set_defaults(func=_cmd_publish)
     return parser

@@ -30,7 +30,11 @@ KID_MAX_SUBSET = 1000
 KID_SUBSETS = 100
 METRICS_BATCH = 256
 METRICS_SEED = 0
-EVALNET_PATH = "resources/evalnets/digits.pt"
+# The pinned evaluation network of the embedded suite: trained once by `python -m bench evalnet` (seed 0, 1,500
+# steps, one thread, on the default digits build) and shipped, so every machine scores with the same weights.
+EVALNET_PINNED = Path(__file__).resolve().parent / "metrics" / "weights" / "evalnet-digits.pt"
+EVALNET_SHA256 = "73ed0259ff79a29cb021e8c54c6b9366f1b501c7b5d0626c7b3c7f3b61ed8f13"
+EVALNET_PATH = "resources/evalnets/digits.pt"  # where `python -m bench evalnet` writes a retrained copy
 EVALNET_STEPS = 1500
 
 

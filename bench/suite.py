@@ -92,17 +92,26 @@ def selected_methods(config: Config, task_name: str) -> list[str]:
 
 
 def plan(config: Config) -> list[Job]:
-    """Every training job of the suite, each validated (task, method, profile, budget, overrides)."""
+    """Every training job of the suite, each validated (task, method, profile, budget, overrides).
+
+    A budget is the config's ``steps`` where it sets one, else the method's profile budget × ``budget_scale``.
+    """
     from bench.train import make_spec
 
+    from bench.data.tasks import get_task
+    from bench.registry import get_method
+
     profile = config_profile(config)
+    scale = float(config.get("budget_scale", 1.0))
     jobs = []
     for task in config.get("tasks") or []:
         for method in selected_methods(config, task):
             overrides = method_overrides(config, method, task)
+            steps = method_steps(config, method, task)
             try:
-                spec = make_spec(task, method, 0, method_steps(config, method, task), overrides,
-                                 config.get("image_size"), profile)
+                if steps is None:  # the profile's budget, scaled by the suite
+                    steps = round(get_method(method).budget(get_task(task, config.get("image_size")), profile) * scale)
+                spec = make_spec(task, method, 0, steps, overrides, config.get("image_size"), profile)
             except BenchError as err:
                 raise ConfigError(f"config, {task} × {method}: {err}") from None
             jobs.extend(Job(task, method, int(seed), spec.steps, profile, overrides) for seed in config.get("seeds", [0]))

@@ -47,8 +47,9 @@ def translate_run(run_dir: str | Path, out: str | Path, *, k: int = defaults.DIV
     """Translate every test image in every direction and mode the method serves.
 
     Each (source, target, mode) entry holds ``images``, one output per input (seed 0), with the reference ids in
-    reference mode; outside deterministic mode ``samples`` holds ``k`` outputs (seeds 0..k−1, each with its own
-    references) of the first ``n_diverse`` inputs, for the diversity metric.
+    reference mode, and ``samples``: ``k`` outputs (seeds 0..k−1, each with its own references) of the first
+    ``n_diverse`` inputs for the diversity metric — two in deterministic mode, which measure its diversity as 0
+    rather than assume it.
     """
     dev = pick_device(device)
     set_threads(threads)
@@ -72,12 +73,12 @@ def translate_run(run_dir: str | Path, out: str | Path, *, k: int = defaults.DIV
             seconds, count = seconds + time.perf_counter() - t0, count + len(images)
             entry = {"source": source, "target": target, "mode": mode, "ids": list(src.ids), "images": images,
                      "reference_ids": ref_ids}
-            if mode != "deterministic":
-                subset = ImageSet(src.domain, src.images[:n_diverse], src.ids[:n_diverse], None)
-                draws = [translate_set(method, subset, refs, seed=s, desc=f"sampling {name} ({s + 1}/{k})", **run)
-                         for s in range(k)]
-                entry["samples"] = torch.stack([images for images, _ in draws], 1)
-                entry["sample_reference_ids"] = [ids for _, ids in draws]
+            subset = ImageSet(src.domain, src.images[:n_diverse], src.ids[:n_diverse], None)
+            k_mode = k if mode != "deterministic" else 2
+            draws = [translate_set(method, subset, refs, seed=s, desc=f"sampling {name} ({s + 1}/{k_mode})", **run)
+                     for s in range(k_mode)]
+            entry["samples"] = torch.stack([images for images, _ in draws], 1)
+            entry["sample_reference_ids"] = [ids for _, ids in draws]
             result["entries"][entry_key(source, target, mode)] = entry
     result["translate_images_per_s"] = count / seconds if seconds > 0 else None
     torch_save(result, out)

@@ -1,8 +1,9 @@
 """Translation throughput of LPTN vs Pix2Pix at their paper configurations (256 px by default).
 
 Both methods are built in the same process at their paper hyper-parameters on a stand-in paired task, then
-``translate`` is timed on the same random batch after a warm-up, exactly as the harness calls it
-(``torch.no_grad``; Pix2Pix in its default training-mode translation). Prints images/s of each and the ratio.
+translation is timed on the same random batch after a warm-up, exactly as the harness runs it
+(``bench.inference.translate_batch``: eval mode and ``no_grad``; Pix2Pix keeps training mode and so goes one
+image at a time, as its official ``test.py``). Prints images/s of each and the ratio.
 
     python benchmarks/lptn_vs_pix2pix.py [--size 256] [--batch 4] [--iters 10] [--device cpu] [--threads 2]
 """
@@ -15,6 +16,7 @@ import time
 import torch
 
 from bench.describe import probe_task
+from bench.inference import translate_batch
 from bench.method import Method
 from bench.runtime import pick_device, set_threads
 from methods.lptn import LPTN
@@ -24,7 +26,7 @@ from methods.pix2pix import Pix2Pix
 def build(cls: type[Method], image_size: int, device: torch.device) -> Method:
     """``cls`` at its paper hyper-parameters for ``image_size``, on ``device``."""
     task = probe_task("paired", image_size)
-    return cls(task, {**cls.hparams(task), "steps": 1}, device)
+    return cls(task, cls.hparams(task), device)
 
 
 def sync(device: torch.device) -> None:
@@ -32,15 +34,15 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-@torch.no_grad()
 def images_per_s(method: Method, x: torch.Tensor, warmup: int, iters: int) -> float:
     """Translated images per second over ``iters`` timed calls, after ``warmup`` untimed ones."""
+    run = dict(source=0, target=1, mode=method.modes[0], seed=0, keys=list(range(len(x))))
     for _ in range(warmup):
-        method.translate(x, source=0, target=1, seed=0)
+        translate_batch(method, x, **run)
     sync(x.device)
     start = time.perf_counter()
     for _ in range(iters):
-        method.translate(x, source=0, target=1, seed=0)
+        translate_batch(method, x, **run)
     sync(x.device)
     return iters * x.size(0) / (time.perf_counter() - start)
 

@@ -134,6 +134,7 @@ class CoGAN(Method):
     directions = "a2b"
     paper = "Liu & Tuzel, NeurIPS 2016"
     code = "mingyuliutw/CoGAN (cogan_pytorch)"
+    supervision = "source labels"  # D's class head trains on labelled source images
     modes = ("latent",)
     inference = ("G",)
     embedded_steps = 800

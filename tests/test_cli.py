@@ -1,14 +1,17 @@
-"""The command line lists its verbs, and every verb answers --help."""
+"""The command line lists its verbs, every verb answers --help, and describe picks the method's profile."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 
 import pytest
 
 from bench.cli import build_parser, main
+from bench.describe import probe_task
+from methods.cyclegan import CycleGAN
 
 
 def _verbs(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -47,3 +50,16 @@ def test_bench_errors_are_one_clear_line(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["describe", "no-such-method", "--paper"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: unknown method 'no-such-method'") and "cyclegan" in err
+
+
+def test_describe_defaults_to_the_embedded_profile_and_paper_selects_the_paper(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    shown = {}
+    for flags in ([], ["--profile", "embedded"], ["--profile", "paper"], ["--paper"]):
+        assert main(["describe", "cyclegan", "--image-size", "32", "--config", "", *flags]) == 0
+        info = json.loads(capsys.readouterr().out)
+        shown[" ".join(flags)] = (info["profile"], info["hparams"]["ngf"])
+    ngf = {p: CycleGAN.hparams(probe_task("unpaired", 32), p)["ngf"] for p in ("paper", "embedded")}
+    assert ngf["embedded"] < ngf["paper"]
+    assert shown[""] == shown["--profile embedded"] == ("embedded", ngf["embedded"])
+    assert shown["--profile paper"] == shown["--paper"] == ("paper", ngf["paper"])

@@ -1,4 +1,4 @@
-"""Parameter counts at the paper configuration equal the official implementation's."""
+"""``bench describe``: per-network counts and roles at a profile, and architectures that follow the image size."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ import subprocess
 import sys
 
 from bench.describe import describe
+from methods.cyclegan import CycleGAN
 
 
-def test_cyclegan_paper_counts_via_cli() -> None:
-    # Official figures: junyanz/pytorch-CycleGAN-and-pix2pix, resnet_9blocks G and basic (n_layers=3) D at 256 px.
+def test_cyclegan_paper_counts_and_roles_via_cli() -> None:
     out = subprocess.run([sys.executable, "-m", "bench", "describe", "cyclegan", "--image-size", "256", "--paper"],
                          capture_output=True, text=True, check=True).stdout
-    counts = json.loads(out)["parameters"]
-    assert counts == {"G_A": 11_378_179, "G_B": 11_378_179, "D_A": 2_764_737, "D_B": 2_764_737}
-
-
-def test_pix2pix_paper_counts() -> None:
-    # Official figures: unet_256 with batch norm and dropout; conditional basic PatchGAN on 6 channels.
-    assert describe("pix2pix", 256)["parameters"] == {"G": 54_413_955, "D": 2_768_705}
+    info = json.loads(out)
+    assert info["profile"] == "paper" and info["parameters"] == CycleGAN.official.counts
+    assert {k: (v["role"], v["inference"]) for k, v in info["roles"].items()} == {
+        "G_A": ("trained", True), "G_B": ("trained", True), "D_A": ("trained", False), "D_B": ("trained", False)}
+    assert all(info["roles"][k]["parameters"] == n for k, n in info["parameters"].items())
+    # One translation (A→B) uses G_A alone; the total counts every network.
+    assert info["inference_parameters"] == info["parameters"]["G_A"]
+    assert info["total"] == sum(info["parameters"].values())
 
 
 def test_architectures_follow_the_image_size() -> None:
@@ -28,3 +29,10 @@ def test_architectures_follow_the_image_size() -> None:
     small = describe("pix2pix", 16)
     assert small["hparams"]["depth"] == 4 and small["hparams"]["n_layers_d"] == 2
     assert describe("identity", 32)["parameters"] == {}
+
+
+def test_the_embedded_profile_narrows_the_paper_networks() -> None:
+    paper, embedded = describe("cyclegan", 32), describe("cyclegan", 32, profile="embedded")
+    assert embedded["profile"] == "embedded" and embedded["hparams"]["ngf"] < paper["hparams"]["ngf"]
+    assert set(embedded["parameters"]) == set(paper["parameters"])
+    assert all(embedded["parameters"][k] < paper["parameters"][k] for k in paper["parameters"])

@@ -1,17 +1,12 @@
-"""PixelDA: parameter counts at 32 px, a tiny training run, bit-identical resume, noise, classifier and D/G steps."""
+"""PixelDA: its parameter counts derived layer by layer, paper settings, noise range, classifier and D/G steps."""
 
 from __future__ import annotations
-
-import json
-import math
 
 import torch
 
 from bench.data.tasks import get_task
-from bench.describe import describe
-from bench.train import load_checkpoint, make_spec, train
+from bench.inference import Noise, translate_batch
 from methods.pixelda import PixelDA
-from tests.method_checks import assert_resumes_exactly
 
 TINY = {"resnet_filters": 8, "resnet_blocks": 1, "ndf": 8, "batch_size": 4}
 
@@ -30,8 +25,8 @@ def test_parameter_counts_follow_the_official_layer_list():
                      + sum(c * 2 * c * 9 + bn(2 * c) for c in (64, 128, 256))  # 32 → 16 → 8 → 4
                      + 512 * 4 * 4 + 1)  # FC logit
     private, shared = 3 * 32 * 25 + 32, 32 * 48 * 25 + 48 + 48 * 8 * 8 * 100 + 100 + 100 * 100 + 100 + 100 * 10 + 10
-    assert describe("pixelda", 32)["parameters"] == {"G": generator, "D": discriminator, "T": 2 * private + shared}
-    assert (generator, discriminator, 2 * private + shared) == (458_755, 1_560_065, 361_722)
+    assert PixelDA.official.image_size == size and PixelDA.official.hparams == {}
+    assert PixelDA.official.counts == {"G": generator, "D": discriminator, "T": 2 * private + shared}
 
 
 def test_paper_loss_weights_and_optimiser():
@@ -42,30 +37,9 @@ def test_paper_loss_weights_and_optimiser():
     assert (hp["lr"], hp["beta1"], hp["batch_size"], hp["noise_dims"], hp["clip_grad_norm"]) == (1e-3, 0.5, 32, 10, 5.0)
 
 
-def test_trains_and_translates(digits_root, tmp_path):
-    spec = make_spec("hand2mnistm", "pixelda", 0, 4, TINY, image_size=16)
-    train(spec, tmp_path, data_root=digits_root, progress=False, log_every=1, threads=1)
-    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
-    assert len(records) == 4 and {"D_target", "T_source", "G_adv", "G_task"} <= set(records[0])
-    assert all(math.isfinite(v) for r in records for v in r.values())
-    assert (tmp_path / "samples.png").is_file()
-    _, method, _ = load_checkpoint(tmp_path, torch.device("cpu"))
-    x = torch.rand(5, 3, 16, 16) * 2 - 1
-    with torch.no_grad():
-        y = method.translate(x, source=0, target=1, seed=0)
-        logits = method.classify(x)
-    assert y.shape == x.shape and y.min() >= -1 and y.max() <= 1
-    assert logits.shape == (5, 10)
-
-
-def test_resume_is_bit_identical(digits_root, tmp_path, monkeypatch):
-    spec = make_spec("hand2mnistm", "pixelda", 0, 4, TINY, image_size=16)
-    assert_resumes_exactly(spec, digits_root, tmp_path, monkeypatch)
-
-
 def _method() -> PixelDA:
     task = get_task("hand2mnistm", 16)
-    return PixelDA(task, {**PixelDA.hparams(task), **TINY, "steps": 10})
+    return PixelDA(task, {**PixelDA.hparams(task), **TINY}, steps=10)
 
 
 def _batch() -> dict:
@@ -73,18 +47,21 @@ def _batch() -> dict:
             "label_A": torch.tensor([0, 1, 2, 3]), "label_B": torch.tensor([4, 5, 6, 7])}
 
 
-def test_the_noise_comes_from_the_seed_and_leaves_the_global_rng_alone():
+def test_the_noise_is_the_harness_noise_mapped_to_u_minus_one_one():
     torch.manual_seed(0)
     method = _method()
     for step in range(3):
         method.train_step(_batch(), step)
-    x = torch.rand(4, 3, 16, 16) * 2 - 1
-    before = torch.get_rng_state()
-    with torch.no_grad():
-        a, b, c = (method.translate(x, source=0, target=1, seed=s) for s in (7, 7, 8))
-    assert torch.equal(torch.get_rng_state(), before)
-    assert torch.equal(a, b)
-    assert not torch.equal(a, c)
+    seen: list[torch.Tensor] = []
+    method.G.register_forward_pre_hook(lambda module, args: seen.append(args[1]))
+    x, keys = torch.rand(64, 3, 16, 16) * 2 - 1, list(range(64))
+    a = translate_batch(method, x, source=0, target=1, mode="latent", seed=7, keys=keys)
+    b = translate_batch(method, x, source=0, target=1, mode="latent", seed=8, keys=keys)
+    z = seen[0]
+    assert z.shape == (64, PixelDA.hparams(method.task)["noise_dims"])
+    assert torch.equal(z, Noise(7, keys).rand(z.shape[1]) * 2 - 1)
+    assert -1 <= z.min() < -0.9 and 0.9 < z.max() <= 1, "z ~ U[-1, 1], as the official noise"
+    assert (a - b).abs().amax(dim=(1, 2, 3)).min() > 0, "every output must change with the seed"
 
 
 def test_d_step_trains_d_and_the_classifier_g_step_trains_g():

@@ -10,6 +10,7 @@ import scipy.linalg
 import torch
 import torch_fidelity
 from PIL import Image
+from torch_fidelity.defaults import DEFAULTS as FIDELITY_DEFAULTS
 
 from bench.errors import ConfigError, MissingWeightsError
 from bench.metrics.backbones import EvalnetExtractor, alexnet_weights, inception_weights, resolve_backbone
@@ -84,21 +85,23 @@ def test_score_equals_torch_fidelity_and_independent_maths(backbone: str, tmp_pa
     fake, real = _write_folder(tmp_path / "fake", 1, 24, 50), _write_folder(tmp_path / "real", 2, 20, 0)
     ours = score_folders(fake, real, backbone, weights)
     bb = resolve_backbone(backbone, weights)
+    seed = FIDELITY_DEFAULTS["rng_seed"]  # score_folders keeps torch-fidelity's own KID seed
     direct = torch_fidelity.calculate_metrics(
         input1=str(fake), input2=str(real), fid=True, kid=True, feature_extractor=bb.name,
         feature_extractor_weights_path=str(weights), feature_layer_fid=bb.layer, feature_layer_kid=bb.layer,
-        kid_subset_size=20, rng_seed=0, cuda=False, verbose=False, cache=False, save_cpu_ram=True)
+        kid_subset_size=20, rng_seed=seed, cuda=False, verbose=False, cache=False, save_cpu_ram=True)
     assert ours["fid"] == pytest.approx(direct["frechet_inception_distance"], rel=1e-4)
     assert ours["kid"] == pytest.approx(direct["kernel_inception_distance_mean"], rel=1e-4)
     assert ours["protocol"]["kid_subset_size"] == 20 == kid_subset_size(24, 20)
+    assert ours["protocol"]["kid_seed"] == seed
     from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
     extractor = FEATURE_EXTRACTORS_REGISTRY[bb.name](bb.name, [bb.layer], feature_extractor_weights_path=str(weights))
     extractor.eval()
     f_fake, f_real = _features(fake, extractor), _features(real, extractor)
     assert ours["fid"] == pytest.approx(_frechet(f_fake, f_real), rel=1e-3, abs=1e-6)
-    # KID averages the unbiased polynomial MMD over random subsets; draw the same subsets (seed 0).
-    rng = np.random.RandomState(0)
+    # KID averages the unbiased polynomial MMD over random subsets; draw the same subsets (the same seed).
+    rng = np.random.RandomState(seed)
     mmds = []
     for _ in range(100):
         mmds.append(_unbiased_poly_mmd(f_fake[rng.choice(24, 20, replace=False)],
@@ -118,16 +121,18 @@ def test_floor_is_far_below_identity(digits_root: Path, evalnet_file: Path, tmp_
     translate_run(run, run / "translations.pt", data_root=digits_root, progress=False)
     ident = evaluate_run(run, run / "translations.pt", run / "metrics.json", evalnet=evalnet_file,
                          cache_root=tmp_path / "cache", data_root=digits_root)
-    assert floor["metrics"]["fid"] * 5 < ident["metrics"]["fid"]
-    assert ident["metrics"]["kid"] > floor["metrics"]["kid"]
+    assert [r["mode"] for r in floor["rows"]] == [""] and [r["mode"] for r in ident["rows"]] == ["deterministic"]
+    floor_metrics, ident_metrics = floor["rows"][0]["metrics"], ident["rows"][0]["metrics"]
+    assert floor_metrics["fid"] * 5 < ident_metrics["fid"]
+    assert ident_metrics["kid"] > floor_metrics["kid"]
     assert ident["protocol"]["hash"] == floor["protocol"]["hash"]
-    assert set(ident["directions"]) == {"hand→mnistm", "mnistm→hand"}
-    assert 0 <= ident["metrics"]["content_acc"] <= 1
+    assert set(ident["rows"][0]["directions"]) == {"hand→mnistm", "mnistm→hand"}
+    assert 0 <= ident_metrics["content_acc"] <= 1
     fewer = evaluate_run(run, run / "translations.pt", tmp_path / "fewer.json", evalnet=evalnet_file,
                          cache_root=tmp_path / "cache", data_root=digits_root, kid_subsets=7)
     assert fewer["protocol"]["kid_subsets"] == 7 and ident["protocol"]["kid_subsets"] == 100
     assert fewer["protocol"]["hash"] != ident["protocol"]["hash"]
-    assert fewer["metrics"]["fid"] == pytest.approx(ident["metrics"]["fid"])
+    assert fewer["rows"][0]["metrics"]["fid"] == pytest.approx(ident_metrics["fid"])
 
 
 def test_lpips_diversity_is_zero_for_identical_outputs(evalnet_file: Path) -> None:
@@ -199,8 +204,9 @@ def test_real_features_are_computed_once_for_many_methods(digits_root: Path, eva
     results = [evaluate_run(run, run / "translations.pt", run / "metrics.json", evalnet=evalnet_file,
                             cache_root=tmp_path / "cache", data_root=digits_root) for run in runs]
     n_test = 40
-    fakes = sum(len(r["directions"]) for r in results) * n_test
+    fakes = sum(len(row["directions"]) for r in results for row in r["rows"]) * n_test
     real_sides = 2  # mnistm (shared by all three: one test set) and hand (cyclegan/identity's B→A)
     assert EvalnetExtractor.images_seen == fakes + real_sides * n_test
-    assert "psnr" in results[2]["metrics"] and "psnr" not in results[1]["metrics"]
+    assert [row["mode"] for row in results[2]["rows"]] == ["latent"]  # pix2pix: dropout noise at test time
+    assert "psnr" in results[2]["rows"][0]["metrics"] and "psnr" not in results[1]["rows"][0]["metrics"]
     assert results[2]["supervision"] == "paired" and results[1]["cost"]["parameters_total"] > 0

@@ -24,14 +24,15 @@ THROWAWAY = textwrap.dedent('''
     class ColourShift(Method):
         name = "colourshift"
         settings = frozenset({"unpaired"})
+        inference = ("shift",)
         paper = "test"
 
         @classmethod
-        def hparams(cls, task):
+        def hparams(cls, task, profile="paper"):
             return {"batch_size": 4, "lr": 0.05}
 
-        def __init__(self, task, hparams, device="cpu"):
-            super().__init__(task, hparams, device)
+        def __init__(self, task, hparams, device="cpu", steps=1):
+            super().__init__(task, hparams, device, steps)
             self.shift = torch.nn.Conv2d(3, 3, 1).to(self.device)
             self.nets = {"shift": self.shift}
             self.optimizers = {"shift": torch.optim.SGD(self.shift.parameters(), hparams["lr"])}
@@ -43,7 +44,7 @@ THROWAWAY = textwrap.dedent('''
             self.optimizers["shift"].step()
             return {"moment": loss.item()}
 
-        def translate(self, x, *, source, target, seed=None, reference=None):
+        def translate(self, x, *, source, target, mode, noise=None, reference=None):
             return self.shift(x).clamp(-1, 1)
 ''')
 
@@ -64,20 +65,26 @@ def test_builtin_methods_are_registered(capsys: pytest.CaptureFixture[str]) -> N
     assert {"identity", "pix2pix", "cyclegan"} <= set(registry())
     assert main(["methods"]) == 0
     out = capsys.readouterr().out
-    assert "cyclegan" in out and "Zhu et al., ICCV 2017" in out and "multimodal" in out
+    assert "cyclegan" in out and "Zhu et al., ICCV 2017" in out
+    header = out.splitlines()[0].split()
+    assert "modes" in header and "multimodal" not in header
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
+    assert rows["bicyclegan"][header.index("modes")] == "latent,reference"
+    assert rows["cyclegan"][header.index("modes")] == "deterministic"
 
 
 def test_a_new_method_needs_only_its_module(throwaway: str, digits_root: Path, tmp_path: Path) -> None:
     assert get_method(throwaway).name == throwaway
     spec = make_spec("hand2mnistm", throwaway, 0, 30, {}, 16)
     summary = train(spec, tmp_path / "run", data_root=digits_root, progress=False, sample_every=15)
-    assert summary["parameters"] == {"shift": 12}
+    assert summary["parameters"] == {"shift": 12} and summary["inference_parameters"] == 12
     log = (tmp_path / "run" / "log.jsonl").read_text().splitlines()
     first, last = (json.loads(line)["moment"] for line in (log[0], log[-1]))
     assert last < first
     result = translate_run(tmp_path / "run", tmp_path / "run" / "translations.pt", data_root=digits_root,
                            progress=False)
-    assert result["directions"]["0>1"]["images"].dtype == torch.uint8
+    assert list(result["entries"]) == ["0>1:deterministic"]
+    assert result["entries"]["0>1:deterministic"]["images"].dtype == torch.uint8
 
 
 def test_method_task_mismatch_is_refused_before_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

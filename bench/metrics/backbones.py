@@ -18,6 +18,7 @@ from torch_fidelity.feature_extractor_base import FeatureExtractorBase
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
+from bench import defaults
 from bench.errors import ConfigError, MissingWeightsError
 from bench.metrics.evalnet import load_evalnet
 
@@ -87,8 +88,6 @@ class EvalnetExtractor(FeatureExtractorBase):
     def __init__(self, name: str, features_list: list[str], feature_extractor_weights_path: str | None = None,
                  **kwargs):
         super().__init__(name, features_list)
-        if feature_extractor_weights_path is None:
-            raise MissingWeightsError(f"{name}: no evaluation-network weights given (feature_extractor_weights_path)")
         self.net, _ = load_evalnet(feature_extractor_weights_path)
 
     @staticmethod
@@ -122,10 +121,8 @@ def resolve_backbone(name: str, weights: str | Path | None = None) -> Backbone:
     """A backbone by name; its weights must exist (evalnet: the file given; inception: given or in the hub cache)."""
     if name == INCEPTION:
         return Backbone(INCEPTION, inception_weights(weights), "2048", "bilinear (TF1-compatible) to 299×299")
-    if name == EVALNET:
-        if weights is None:
-            raise MissingWeightsError(f"{EVALNET} needs the evaluation network's weights file (--weights); train it "
-                                      "with `python -m bench evalnet --suite digits --out FILE`")
-        _, meta = load_evalnet(weights)
-        return Backbone(EVALNET, Path(weights), "embedding", f"bilinear to {meta['image_size']}×{meta['image_size']}")
+    if name == EVALNET:  # the pinned network unless a retrained one is given
+        path = Path(weights) if weights is not None else defaults.EVALNET_PINNED
+        _, meta = load_evalnet(path)
+        return Backbone(EVALNET, path, "embedding", f"bilinear to {meta['image_size']}×{meta['image_size']}")
     raise ConfigError(f"unknown backbone {name!r}; known: {INCEPTION}, {EVALNET}")

@@ -7,6 +7,7 @@ LPIPS-style distance, and its digit head the content accuracy of translations.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from bench import defaults
 from bench.data.loader import BatchSampler, to_float
 from bench.data.readers import read_split
 from bench.data.tasks import get_task
-from bench.errors import ConfigError, MissingWeightsError
+from bench.errors import ChecksumError, ConfigError, MissingWeightsError
 from bench.io import torch_load, torch_save
 from bench.progress import progress_bar
 from bench.runtime import seed_everything
@@ -106,6 +107,14 @@ def train_evalnet(suite: str, out: str | Path, *, seed: int = 0, steps: int = de
     return meta
 
 
+def verify_pinned(path: Path) -> None:
+    """Refuse a pinned evaluation network whose bytes are not the published ones (as torch-fidelity does)."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != defaults.EVALNET_SHA256:
+        raise ChecksumError(f"{path}: SHA-256 {digest} is not the pinned evaluation network's "
+                            f"{defaults.EVALNET_SHA256}; restore the file from the repository")
+
+
 def _jitter(x: torch.Tensor, pad: int = 2) -> torch.Tensor:
     """Random shifts of up to ``pad`` pixels (one per batch), so the network does not rely on exact position."""
     dx, dy = (int(v) for v in torch.randint(-pad, pad + 1, (2,)))
@@ -122,12 +131,17 @@ def digit_accuracy(net: DigitNet, images: torch.Tensor, labels: torch.Tensor) ->
     return (digit_logits(net, images).argmax(1) == labels).float().mean().item()
 
 
-def load_evalnet(path: str | Path) -> tuple[DigitNet, dict]:
-    """The evaluation network in eval mode, and its metadata; a missing file says how to make it."""
-    path = Path(path)
+def load_evalnet(path: str | Path | None = None) -> tuple[DigitNet, dict]:
+    """The evaluation network in eval mode, and its metadata; a missing file says how to make it.
+
+    ``None`` is the pinned network shipped with the harness, whose SHA-256 is verified before use.
+    """
+    path = Path(path) if path is not None else defaults.EVALNET_PINNED
     if not path.is_file():
         raise MissingWeightsError(f"{path}: evaluation network not found; train it with "
                                   f"`python -m bench evalnet --suite digits --out {path}`")
+    if path.resolve() == defaults.EVALNET_PINNED:
+        verify_pinned(path)
     blob = torch_load(path)
     meta = blob["meta"]
     net = DigitNet(n_domains=len(meta["domains"]), image_size=meta["image_size"])

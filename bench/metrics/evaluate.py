@@ -48,9 +48,8 @@ class MetricContext:
                  pairing: str = defaults.DIVERSITY_PAIRS, kid_subsets: int = defaults.KID_SUBSETS) -> "MetricContext":
         dev = pick_device(device)
         if task.suite == "digits":
-            path = Path(evalnet or defaults.EVALNET_PATH)
-            backbone = resolve_backbone(EVALNET, path)
-            net = load_evalnet(path)[0].to(dev)
+            backbone = resolve_backbone(EVALNET, evalnet)
+            net = load_evalnet(backbone.weights)[0].to(dev)
         else:
             backbone, net = resolve_backbone(INCEPTION, inception_weights), None
         return cls(task, backbone, net, dev, defaults.cache_root(cache_root), pairing, kid_subsets)
@@ -76,7 +75,7 @@ class MetricContext:
             "backbone_sha256": self.backbone.sha256, "feature_layer": self.backbone.layer,
             "image_size": self.task.image_size, "resize": self.backbone.resize, "real_split": "test",
             "n_real": n_real, "n_fake": n_fake, "kid_subset_size": kid_subset_size(n_fake, n_real),
-            "kid_subsets": self.kid_subsets,
+            "kid_subsets": self.kid_subsets, "kid_seed": defaults.METRICS_SEED,
             "lpips": EvalnetLPIPS.name if self.evalnet is not None else AlexLPIPS.name,
             "lpips_pairs": diversity["pairs"] if diversity else None,
             "diversity_k": diversity["k"] if diversity else None, "diversity_n": diversity["n"] if diversity else None,
@@ -153,7 +152,7 @@ def evaluate_run(run_dir: str | Path, translations_path: str | Path, out: str | 
         directions = {f"{task.domains[e['source']]}→{task.domains[e['target']]}": _score_entry(ctx, test, e)
                       for e in entries if e["mode"] == mode}
         rows.append({"mode": mode, "metrics": {**_summary(task, directions), **classifier}, "directions": directions})
-    samples = [e["samples"] for e in entries if "samples" in e]
+    samples = [e["samples"] for e in entries if e["mode"] != "deterministic"] or [e["samples"] for e in entries]
     diversity = ({"k": samples[0].shape[1], "n": samples[0].shape[0], "pairs": pairing} if samples else None)
     n_real = len(test.sets[1 if task.setting != "multidomain" else 0])
     n_fake = len(entries[0]["images"]) if entries else 0

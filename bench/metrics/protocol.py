@@ -9,8 +9,10 @@ from importlib.metadata import PackageNotFoundError, version
 from bench import __version__
 
 LIBRARIES = ("torch", "torchvision", "torch-fidelity", "lpips", "numpy", "scipy", "scikit-image")
+# Diversity's K, N and pairing are recorded beside each score but left out of the hash: the floor has none, and
+# deterministic modes measure theirs with K = 2.
 COMPARABLE = ("backbone", "backbone_sha256", "feature_layer", "image_size", "resize", "real_split", "n_real",
-              "kid_subset_size", "kid_subsets", "lpips", "lpips_pairs", "diversity_k", "diversity_n")
+              "kid_subset_size", "kid_subsets", "kid_seed", "lpips")
 
 
 def library_versions() -> dict[str, str]:

@@ -93,7 +93,31 @@ def leaderboard(per_seed: pd.DataFrame) -> pd.DataFrame:
         row["protocol_hash"] = hashes[0] if len(hashes) == 1 else "mixed:" + ",".join(hashes)
         out.append(row)
     board = pd.DataFrame(out)
-    return board.sort_values(["board", "task", "fid_mean"], na_position="last").reset_index(drop=True)
+    board = board.sort_values(["board", "task", "fid_mean"], na_position="last").reset_index(drop=True)
+    return add_rank_bands(board, "fid")
+
+
+def add_rank_bands(board: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Rank bands of ``metric`` per board: a row's best and worst rank given mean ± sd intervals.
+
+    Row j is surely ahead of row i when j's interval lies wholly on i's better side; rows whose intervals
+    overlap are tied, so the band spans every rank they could share. The floor is not ranked.
+    """
+    lower_better = metric in LOWER_IS_BETTER
+    best, worst = pd.Series(math.nan, index=board.index), pd.Series(math.nan, index=board.index)
+    for _, group in board[(board["method"] != FLOOR) & board[f"{metric}_mean"].notna()].groupby("board"):
+        spread = group[f"{metric}_std"].fillna(0.0)
+        lo, hi = group[f"{metric}_mean"] - spread, group[f"{metric}_mean"] + spread
+        if not lower_better:
+            lo, hi = -hi, -lo
+        for i in group.index:
+            ahead = int((hi < lo[i]).sum())
+            behind = int((lo > hi[i]).sum())
+            best[i], worst[i] = 1 + ahead, len(group) - behind
+    board[f"{metric}_rank_best"], board[f"{metric}_rank_worst"] = best, worst
+    board[f"{metric}_rank"] = [("" if math.isnan(b) else f"{int(b)}" if b == w else f"{int(b)}–{int(w)}")
+                               for b, w in zip(best, worst)]
+    return board
 
 
 def _fmt(value: float, std: float | None = None, digits: int = 3) -> str:
@@ -112,10 +136,11 @@ def markdown(board: pd.DataFrame) -> str:
         floor = group["method"] == FLOOR
         group = pd.concat([group[floor].head(1).assign(task="(target train vs test)"), group[~floor]])
         cols = [c for c in METRICS if group[f"{c}_mean"].notna().any()]
-        header = ["method", "trained on", "supervision", *[LABELS[c] for c in cols], "params", "train s", "notes"]
+        header = ["method", "FID rank", "seeds", "trained on", "supervision", *[LABELS[c] for c in cols], "params",
+                  "train s", "notes"]
         lines = [f"### test set: {name}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for _, r in group.sort_values("fid_mean", na_position="last").iterrows():
-            cells = [r["method"], r["task"], r["supervision"],
+            cells = [r["method"], r["fid_rank"], r["seeds"], r["task"], r["supervision"],
                      *[_fmt(r[f"{c}_mean"], r[f"{c}_std"]) for c in cols],
                      _fmt(r["parameters_total_mean"]), _fmt(r["train_wall_s_mean"]), r["notes"] or ""]
             lines.append("| " + " | ".join(str(c) for c in cells) + " |")
@@ -123,8 +148,10 @@ def markdown(board: pd.DataFrame) -> str:
     return "\n\n".join(parts) + "\n" + NOTES_LEGEND
 
 
-NOTES_LEGEND = ("\nparams: parameters of the networks one translation uses. notes: settings that differ from the "
-                "paper's other than sizes (widths, depths, batch), as the run used them.\n")
+NOTES_LEGEND = ("\nScores are mean ± sd over seeds. FID rank: the band of ranks a method can take when rows whose "
+                "mean ± sd intervals overlap count as tied. params: parameters of the networks one translation uses. "
+                "notes: settings that differ from the paper's other than sizes (widths, depths, batch), as the run "
+                "used them.\n")
 
 
 def direction_markdown(frame: pd.DataFrame) -> str:
@@ -140,8 +167,9 @@ def direction_markdown(frame: pd.DataFrame) -> str:
     return "\n\n".join(parts) + "\n" if parts else ""
 
 
-def write_leaderboard(board: pd.DataFrame, csv_path: Path, md_path: Path) -> None:
+def write_leaderboard(board: pd.DataFrame, csv_path: Path, md_path: Path, label: str = "") -> None:
+    """The CSV, and the markdown board headed by the run's ``label`` (what kind of comparison it is)."""
     with atomic_path(csv_path) as tmp:
         board.to_csv(tmp, index=False, float_format="%.6g")
     with atomic_path(md_path) as tmp:
-        tmp.write_text(markdown(board))
+        tmp.write_text((f"**{label}**\n\n" if label else "") + markdown(board))

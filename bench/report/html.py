@@ -79,7 +79,7 @@ def machine() -> str:
 
 
 def write_report(board: pd.DataFrame, directions: pd.DataFrame, plots: list[tuple[str, Path]],
-                 samples: list[tuple[str, Path]], protocols: dict[str, str], path: Path) -> None:
+                 samples: list[tuple[str, Path]], protocols: dict[str, str], path: Path, label: str = "") -> None:
     """Write ``path`` with every image embedded, so the file can be mailed or archived on its own."""
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>i2ibench report</title>"
              f"<style>{STYLE}</style></head><body>",
@@ -87,6 +87,7 @@ def write_report(board: pd.DataFrame, directions: pd.DataFrame, plots: list[tupl
              f"<p class='meta'>generated {dt.datetime.now().isoformat(timespec='seconds')} by i2ibench {__version__} "
              f"on {html.escape(machine())}</p>",
              "<h2>Leaderboard</h2>",
+             *([f"<p class='label'><strong>{html.escape(label)}</strong></p>"] if label else []),
              "<p>Scores on each test set's held-out images; FID/KID against the real test images of the target "
              "domain; mean ± standard deviation over seeds. The real-data floor scores real training images of "
              "the target domain; identity returns its input.</p>",

@@ -70,6 +70,23 @@ def fid_vs_diversity(board: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+def rank_per_seed(per_seed: pd.DataFrame, task: str, path: Path) -> Path:
+    """Each method's FID rank in every seed on ``task``: flat lines mean an order that holds from seed to seed."""
+    frame = per_seed[(per_seed["task"] == task) & (per_seed["run"] != "") & per_seed["fid"].notna()].copy()
+    if frame.empty:
+        return _message(f"{task}: no FID to rank", path)
+    frame["rank"] = frame.groupby("seed")["fid"].rank(method="min")
+    order = list(frame.groupby("method")["rank"].mean().sort_values().index)
+    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(order) + 2))
+    sns.pointplot(data=frame, x="seed", y="rank", hue="method", hue_order=order, ax=ax, markersize=5,
+                  linewidth=1.2, dodge=0.3)
+    ax.invert_yaxis()
+    ax.set_ylabel("FID rank (1 = best)")
+    ax.legend(fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
+    ax.set_title(f"{task}: FID rank of each method in each seed")
+    return _save(fig, path)
+
+
 def loss_curves(per_seed: pd.DataFrame, task: str, path: Path) -> Path:
     """Every loss each method logged while training on ``task`` (first seed), a panel per method."""
     runs = per_seed[(per_seed["task"] == task) & (per_seed["run"] != "")].drop_duplicates("method")

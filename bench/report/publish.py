@@ -12,18 +12,20 @@ from bench.report.html import write_report
 
 
 def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_root: str | Path | None = None,
-            image_size: int | None = None) -> dict[str, Path]:
+            image_size: int | None = None, label: str = "") -> dict[str, Path]:
     """Write leaderboard.csv/.md, plots/*.png and report.html under ``out``; return what was written."""
     per_seed = per_seed_table(metric_files, floor_files)
     board = leaderboard(per_seed)
     written = {"csv": out / "leaderboard.csv", "md": out / "leaderboard.md"}
-    write_leaderboard(board, written["csv"], written["md"])
+    write_leaderboard(board, written["csv"], written["md"], label)
     plot_dir = out / "plots"
     plot_list: list[tuple[str, Path]] = []
     sample_list: list[tuple[str, Path]] = []
     tasks = list(dict.fromkeys(per_seed["task"]))
     for task in tasks:
         plot_list.append((f"{task}: FID and KID", plots.fid_kid_bars(per_seed, task, plot_dir / f"fid_kid_{task}.png")))
+        plot_list.append((f"{task}: FID rank per seed",
+                          plots.rank_per_seed(per_seed, task, plot_dir / f"rank_per_seed_{task}.png")))
         plot_list.append((f"{task}: training losses",
                           plots.loss_curves(per_seed, task, plot_dir / f"losses_{task}.png")))
         runs = per_seed[(per_seed["task"] == task) & (per_seed["run"] != "")].sort_values("seed")
@@ -45,6 +47,6 @@ def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_r
             f"({p['n_real']} images), KID subsets {p['kid_subsets']}×{p['kid_subset_size']}, LPIPS {p['lpips']}, "
             f"hash {p['hash']}"))
     written["report"] = out / "report.html"
-    write_report(board, per_direction_table(metric_files), plot_list, sample_list, protocols, written["report"])
+    write_report(board, per_direction_table(metric_files), plot_list, sample_list, protocols, written["report"], label)
     written["plots"] = plot_dir
     return written

@@ -19,24 +19,26 @@ rule digits:
         "--test-per-digit {params.d[test_per_digit]} --max-sources {params.d[max_sources]} > {log} 2>&1"
 
 
-rule evalnet:
-    input:
-        f"{DATA}/digits3/manifest.json",
-    output:
-        EVALNET,
-    params:
-        steps=(config.get("evalnet") or {}).get("steps", 1500),
-        seed=(config.get("evalnet") or {}).get("seed", 0),
-        torch_threads=THREADS["evalnet"],
-    priority: 100
-    threads: claim("evalnet")
-    log:
-        f"{LOGS}/evalnet/digits.log",
-    benchmark:
-        f"{LOGS}/benchmarks/evalnet/digits.tsv"
-    shell:
-        "python -m bench evalnet --suite digits --out {output} --steps {params.steps} --seed {params.seed} "
-        "--data-root {DATA} --threads {params.torch_threads} --quiet > {log} 2>&1"
+if EVALNET:
+
+    rule evalnet:
+        input:
+            f"{DATA}/digits3/manifest.json",
+        output:
+            EVALNET,
+        params:
+            steps=(config.get("evalnet") or {}).get("steps", 1500),
+            seed=(config.get("evalnet") or {}).get("seed", 0),
+            torch_threads=THREADS["evalnet"],
+        priority: 100
+        threads: claim("evalnet")
+        log:
+            f"{LOGS}/evalnet/digits.log",
+        benchmark:
+            f"{LOGS}/benchmarks/evalnet/digits.tsv"
+        shell:
+            "python -m bench evalnet --suite digits --out {output} --steps {params.steps} --seed {params.seed} "
+            "--data-root {DATA} --threads {params.torch_threads} --quiet > {log} 2>&1"
 
 
 rule fetch:

@@ -3,7 +3,7 @@
 
 def floor_inputs(w):
     inputs = [task_data(BOARD_TASK[w.board])]
-    if config["suite"] == "digits":
+    if config["suite"] == "digits" and EVALNET:
         inputs.append(EVALNET)
     return inputs
 

@@ -13,10 +13,11 @@ rule publish:
                      category="Plots"),
     params:
         image=image_arg(),
+        label=shlex.quote(config.get("label", "")),
     log:
         f"{LOGS}/publish.log",
     benchmark:
         f"{LOGS}/benchmarks/publish.tsv"
     shell:
         "python -m bench publish --metrics {input.metrics} --floors {input.floors} --out {RESULTS} "
-        "{params.image} --data-root {DATA} > {log} 2>&1"
+        "{params.image} --data-root {DATA} --label {params.label} > {log} 2>&1"

@@ -1,0 +1,114 @@
+"""Rank stability of a suite profile: run it with two disjoint seed sets and compare the two rankings.
+
+The workflow runs once over the union of the seed sets (so both share the data and real-side statistics, and the
+cores stay busy), writing its own runs/ and results/ under ``--out``; then each seed set gets its own board from
+its runs' metrics, and the script prints Spearman's ρ between the two boards' FID rankings (and content-accuracy
+rankings), each row's mean ± sd in both sets, the wall time and the machine. One row per (board, method, mode);
+a method that trains on two tasks of one board (identity) counts once.
+
+    python benchmarks/rank_stability.py --profile embedded-full [--sets 0,1 2,3] [--cores 8] [--out rank-stability]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from scipy.stats import spearmanr
+
+from bench.metrics.evaluate import FLOOR
+from bench.report.aggregate import leaderboard, per_seed_table
+from bench.report.plots import rank_per_seed
+
+REPO = Path(__file__).resolve().parents[1]
+PROFILES = {"default": "config/config.yaml", "embedded": "config/config.yaml",
+            "embedded-full": "config/embedded-full.yaml"}
+
+
+def seed_sets(text: list[str]) -> list[list[int]]:
+    sets = [[int(s) for s in part.split(",")] for part in text]
+    if len(sets) != 2 or set(sets[0]) & set(sets[1]):
+        raise SystemExit(f"--sets: give two disjoint comma-separated seed sets, e.g. 0,1 2,3; got {text}")
+    return sets
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def run_workflow(config: dict, out: Path, cores: int) -> float:
+    """Run the suite under ``out``; return its wall time in seconds."""
+    out.mkdir(parents=True, exist_ok=True)
+    config = {**config, "runs_dir": str(out / "runs"), "results_dir": str(out / "results"),
+              "logs_dir": str(out / "logs")}
+    path = out / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(REPO),
+                    "--configfile", str(path.resolve()), "--cores", str(cores), "--rerun-incomplete",
+                    str(out.resolve() / "results" / "leaderboard.csv")], check=True)
+    return time.perf_counter() - started
+
+
+def board_of(per_seed: pd.DataFrame, seeds: list[int]) -> pd.DataFrame:
+    """The leaderboard of ``seeds`` alone, one row per (board, method), floor left out."""
+    rows = per_seed[per_seed["seed"].isin(seeds) & (per_seed["method"] != FLOOR)]
+    board = leaderboard(rows)
+    return board.drop_duplicates(["board", "method"]).set_index(["board", "method"])
+
+
+def compare(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> tuple[float, int]:
+    both = pd.concat([a[f"{metric}_mean"], b[f"{metric}_mean"]], axis=1, keys=["a", "b"]).dropna()
+    rho = spearmanr(both["a"], both["b"]).statistic if len(both) > 2 else float("nan")
+    return float(rho), len(both)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="embedded-full", choices=sorted(PROFILES))
+    parser.add_argument("--sets", nargs=2, default=["0,1", "2,3"], help="two disjoint seed sets (default 0,1 2,3)")
+    parser.add_argument("--cores", type=int, default=8)
+    parser.add_argument("--out", default="rank-stability", help="folder for the runs, boards and summary")
+    args = parser.parse_args()
+    sets = seed_sets(args.sets)
+    out = Path(args.out).resolve() / args.profile
+    config = yaml.safe_load((REPO / PROFILES[args.profile]).read_text())
+    config["seeds"] = sorted(sets[0] + sets[1])
+    wall = run_workflow(config, out, args.cores)
+    metrics = sorted((out / "runs").glob("*/*/seed*/metrics.json"))
+    per_seed = per_seed_table(metrics, [])
+    boards = [board_of(per_seed, s) for s in sets]
+    rho_fid, n_fid = compare(*boards, "fid")
+    rho_acc, n_acc = compare(*boards, "content_acc")
+    table = pd.concat([b[["fid_mean", "fid_std", "content_acc_mean"]] for b in boards], axis=1,
+                      keys=[f"seeds {s}" for s in args.sets]).sort_values((f"seeds {args.sets[0]}", "fid_mean"))
+    for task in sorted(set(per_seed["task"])):
+        rank_per_seed(per_seed, task, out / f"rank_per_seed_{task}.png")
+    print(table.round(3).to_string())
+    summary = {"profile": args.profile, "seed_sets": sets, "spearman_fid": rho_fid, "rows_fid": n_fid,
+               "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "wall_s": wall, "machine": machine(),
+               "date": time.strftime("%Y-%m-%d")}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"\nprofile {args.profile}: Spearman ρ of the FID ranking {rho_fid:.3f} over {n_fid} rows, "
+          f"of content accuracy {rho_acc:.3f} over {n_acc} rows; workflow wall time {wall / 60:.1f} min on "
+          f"{summary['machine']} ({summary['date']})")
+
+
+if __name__ == "__main__":
+    main()
