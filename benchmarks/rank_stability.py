@@ -61,7 +61,7 @@ def run_workflow(config: dict, out: Path, cores: int) -> float:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(REPO),
-                    "--configfile", str(path.resolve()), "--cores", str(cores), "--rerun-incomplete",
+                    "--configfile", str(path.resolve()), "--cores", str(cores), "--rerun-incomplete", "--keep-going",
                     str(out.resolve() / "results" / "leaderboard.csv")], check=True)
     return time.perf_counter() - started
 
