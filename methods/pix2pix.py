@@ -7,7 +7,8 @@ step; lr constant for the first half of the budget, then linear decay to zero (t
 expressed in iterations). As in the paper and the repo's default, translation runs the generator in training
 mode (batch norm on the image's own statistics, dropout on): the harness translates one image at a time, as the
 repo's ``test.py`` does, and seeds each image's dropout, so outputs vary with the seed (mode ``latent``; the
-BicycleGAN paper's "pix2pix+noise"). ``eval_mode=true`` calls ``.eval()`` instead (outputs then ignore the seed).
+BicycleGAN paper's "pix2pix+noise"; below 64 px the U-Net has no dropout level, so the diversity measured there
+is 0). ``eval_mode=true`` calls ``.eval()`` instead (outputs then ignore the seed).
 Embedded profile: ngf = ndf = 16, batch 16, 400 steps. Deviation: the PatchGAN loses layers below 32 px so that
 its output stays at least 1×1 (3 layers from 32 px).
 """

@@ -18,3 +18,14 @@ def digits_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("data")
     build_digits(root, TINY)
     return root
+
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many methods the conformance suite checked (every registered one plus the plugin)."""
+    reports = [r for key in ("passed", "failed") for r in terminalreporter.stats.get(key, [])]
+    methods = {r.nodeid.rsplit("[", 1)[1].rstrip("]") for r in reports
+               if "test_conformance.py::" in r.nodeid and r.nodeid.endswith("]") and r.when == "call"}
+    if methods:
+        terminalreporter.write_line(f"conformance suite: {len(methods)} methods checked "
+                                    f"({', '.join(sorted(methods))})")

@@ -66,3 +66,25 @@ def test_crop_and_flip_change_training_views(tmp_path: Path) -> None:
 def test_uint8_round_trip() -> None:
     x = torch.randint(0, 256, (2, 3, 4, 4), dtype=torch.uint8)
     assert torch.equal(to_uint8(to_float(x)), x)
+
+
+def test_multidomain_streams_give_targets_and_same_domain_reference_pairs(digits_root: Path) -> None:
+    split = read_split(get_task("digits3", 16), "train", digits_root)
+    streams = frozenset({"target_domain", "reference_pair"})
+    batch = BatchSampler(split, batch_size=12, seed=1, streams=streams).batch(4)
+    assert batch["x_ref"].shape == batch["x_ref2"].shape == batch["x"].shape
+    for key in ("ref", "ref2"):
+        for domain, ident in zip(batch["target_domain"].tolist(), batch[f"ids_{key}"]):
+            assert ident in split.sets[domain].ids
+    again = BatchSampler(split, batch_size=12, seed=1, streams=streams).batch(4)
+    assert torch.equal(batch["x_ref"], again["x_ref"]) and torch.equal(batch["target_domain"], again["target_domain"])
+    assert len(set(batch["target_domain"].tolist())) > 1
+
+
+def test_unsupervised_batches_withhold_domain_and_class_labels(digits_root: Path) -> None:
+    split = read_split(get_task("digits3", 16), "train", digits_root)
+    labelled = BatchSampler(split, batch_size=8, seed=0).batch(2)
+    hidden = BatchSampler(split, batch_size=8, seed=0, streams=frozenset({"unsupervised"})).batch(2)
+    assert "domain" in labelled and "label" in labelled
+    assert "domain" not in hidden and not any(k.startswith("label") for k in hidden)
+    assert torch.equal(hidden["x"], labelled["x"])  # the same images: only the labels are withheld
