@@ -1,0 +1,202 @@
+"""The building blocks of UNIT and MUNIT (NVlabs/MUNIT and mingyuliutw/UNIT ``networks.py``): reflect-padded conv
+blocks, MUNIT's layer norm, adaptive instance norm, the content and style encoders, the decoder, the MLP that
+produces AdaIN parameters, and the multi-scale LSGAN discriminator.
+
+Layer for layer as the official code, so paper-size parameter counts are equal. One deviation, inactive at 256 px:
+a discriminator scale whose input is too small for all its stride-2 layers keeps only the layers that leave at
+least a 1×1 map (the official code needs inputs of at least 2^n_layer pixels at every scale).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from bench.errors import ConfigError
+
+
+class LayerNorm(nn.Module):
+    """MUNIT's layer norm: each sample normalised over (C, H, W) by its mean and std, then a per-channel affine."""
+
+    def __init__(self, channels: int, eps: float = 1e-5):
+        super().__init__()
+        self.eps = eps
+        self.gamma = nn.Parameter(torch.empty(channels).uniform_())
+        self.beta = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.reshape(x.size(0), -1)
+        shape = (-1,) + (1,) * (x.dim() - 1)
+        x = (x - flat.mean(1).view(shape)) / (flat.std(1).view(shape) + self.eps)
+        return x * self.gamma.view(1, -1, 1, 1) + self.beta.view(1, -1, 1, 1)
+
+
+class AdaIN(nn.Module):
+    """Instance norm whose scale and shift are set per sample from a style code (``set_params``) before use."""
+
+    def __init__(self, channels: int, eps: float = 1e-5):
+        super().__init__()
+        self.channels, self.eps = channels, eps
+        self.weight: torch.Tensor | None = None
+        self.bias: torch.Tensor | None = None
+
+    def set_params(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        self.weight, self.bias = weight, bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.weight is None or self.bias is None:
+            raise RuntimeError("AdaIN used before its parameters were set from a style code")
+        x = F.instance_norm(x, eps=self.eps)
+        return x * self.weight[:, :, None, None] + self.bias[:, :, None, None]
+
+
+def _norm(kind: str, channels: int) -> nn.Module:
+    if kind == "in":
+        return nn.InstanceNorm2d(channels)
+    if kind == "ln":
+        return LayerNorm(channels)
+    if kind == "adain":
+        return AdaIN(channels)
+    if kind == "none":
+        return nn.Identity()
+    raise ConfigError(f"unknown MUNIT norm {kind!r}; expected in, ln, adain or none")
+
+
+def _act(kind: str) -> nn.Module:
+    acts = {"relu": lambda: nn.ReLU(True), "lrelu": lambda: nn.LeakyReLU(0.2, True), "tanh": nn.Tanh,
+            "none": nn.Identity}
+    if kind not in acts:
+        raise ConfigError(f"unknown activation {kind!r}; expected one of {sorted(acts)}")
+    return acts[kind]()
+
+
+def conv_block(c_in: int, c_out: int, kernel: int, stride: int, pad: int, norm: str = "none",
+               act: str = "relu") -> nn.Sequential:
+    """Reflection padding → conv (with bias) → norm → activation: the official ``Conv2dBlock``."""
+    return nn.Sequential(nn.ReflectionPad2d(pad), nn.Conv2d(c_in, c_out, kernel, stride), _norm(norm, c_out),
+                         _act(act))
+
+
+class ResBlock(nn.Module):
+    """x + [conv3 → norm → ReLU → conv3 → norm](x)."""
+
+    def __init__(self, channels: int, norm: str):
+        super().__init__()
+        self.body = nn.Sequential(conv_block(channels, channels, 3, 1, 1, norm, "relu"),
+                                  conv_block(channels, channels, 3, 1, 1, norm, "none"))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ContentEncoder(nn.Sequential):
+    """conv7 → ``n_down`` × [conv4 stride 2, doubling] → ``n_res`` residual blocks, instance norm throughout."""
+
+    def __init__(self, n_down: int, n_res: int, in_ch: int, dim: int):
+        layers: list[nn.Module] = [conv_block(in_ch, dim, 7, 1, 3, "in")]
+        for _ in range(n_down):
+            layers.append(conv_block(dim, 2 * dim, 4, 2, 1, "in"))
+            dim *= 2
+        layers += [ResBlock(dim, "in") for _ in range(n_res)]
+        super().__init__(*layers)
+        self.out_dim = dim
+
+
+class StyleEncoder(nn.Sequential):
+    """conv7 → 2 doubling downsamples → ``n_down − 2`` more at the same width → global pool → 1×1 conv to the style."""
+
+    def __init__(self, n_down: int, in_ch: int, dim: int, style_dim: int):
+        layers: list[nn.Module] = [conv_block(in_ch, dim, 7, 1, 3)]
+        for i in range(n_down):
+            out = 2 * dim if i < 2 else dim
+            layers.append(conv_block(dim, out, 4, 2, 1))
+            dim = out
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Conv2d(dim, style_dim, 1)]
+        super().__init__(*layers)
+
+
+class Decoder(nn.Sequential):
+    """``n_res`` residual blocks (``res_norm``) → ``n_up`` × [nearest ×2 → conv5 → layer norm → ReLU] → conv7 → tanh."""
+
+    def __init__(self, n_up: int, n_res: int, dim: int, out_ch: int, res_norm: str):
+        layers: list[nn.Module] = [ResBlock(dim, res_norm) for _ in range(n_res)]
+        for _ in range(n_up):
+            layers += [nn.Upsample(scale_factor=2), conv_block(dim, dim // 2, 5, 1, 2, "ln")]
+            dim //= 2
+        layers.append(conv_block(dim, out_ch, 7, 1, 3, "none", "tanh"))
+        super().__init__(*layers)
+
+    def adain_layers(self) -> list[AdaIN]:
+        return [m for m in self.modules() if isinstance(m, AdaIN)]
+
+
+class MLP(nn.Sequential):
+    """``n_blk`` linear layers (ReLU between, none after) from a style code to the decoder's AdaIN parameters."""
+
+    def __init__(self, in_dim: int, out_dim: int, dim: int, n_blk: int):
+        layers: list[nn.Module] = [nn.Linear(in_dim, dim), nn.ReLU(True)]
+        for _ in range(n_blk - 2):
+            layers += [nn.Linear(dim, dim), nn.ReLU(True)]
+        layers.append(nn.Linear(dim, out_dim))
+        super().__init__(*layers)
+
+    def forward(self, style: torch.Tensor) -> torch.Tensor:
+        return super().forward(style.flatten(1))
+
+
+def set_adain_params(decoder: Decoder, params: torch.Tensor) -> None:
+    """Hand each AdaIN layer its slice of ``params``: shifts (the first C) then scales (the next C), in order."""
+    for layer in decoder.adain_layers():
+        c = layer.channels
+        layer.set_params(weight=params[:, c:2 * c], bias=params[:, :c])
+        params = params[:, 2 * c:]
+
+
+def adain_param_count(decoder: Decoder) -> int:
+    return sum(2 * layer.channels for layer in decoder.adain_layers())
+
+
+class MultiScaleDiscriminator(nn.Module):
+    """``num_scales`` conv stacks (conv4 stride 2, LReLU, no norm, reflect padding; a 1×1 conv to the logit map),
+    each on a 3×3 stride-2 average-pooled copy of the previous scale's input (``MsImageDis``)."""
+
+    def __init__(self, in_ch: int = 3, dim: int = 64, n_layer: int = 4, num_scales: int = 3,
+                 image_size: int | None = None):
+        super().__init__()
+        self.scales = nn.ModuleList()
+        size = image_size
+        for _ in range(num_scales):
+            layers = n_layer if size is None else min(n_layer, int(math.log2(size)))
+            if layers < 1:
+                raise ConfigError(f"MUNIT discriminator: a {size}-px scale is too small; use fewer scales")
+            stack: list[nn.Module] = [conv_block(in_ch, dim, 4, 2, 1, "none", "lrelu")]
+            width = dim
+            for _ in range(layers - 1):
+                stack.append(conv_block(width, 2 * width, 4, 2, 1, "none", "lrelu"))
+                width *= 2
+            stack.append(nn.Conv2d(width, 1, 1))
+            self.scales.append(nn.Sequential(*stack))
+            size = None if size is None else (size + 1) // 2
+        self.down = nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        out = []
+        for i, scale in enumerate(self.scales):
+            if i:
+                x = self.down(x)
+            out.append(scale(x))
+        return out
+
+
+def lsgan_d_loss(d: MultiScaleDiscriminator, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """Σ over scales of mean(D(fake)²) + mean((D(real) − 1)²), the official ``calc_dis_loss``."""
+    return sum(torch.mean(f ** 2) + torch.mean((r - 1) ** 2) for f, r in zip(d(fake), d(real)))
+
+
+def lsgan_g_loss(d: MultiScaleDiscriminator, fake: torch.Tensor) -> torch.Tensor:
+    """Σ over scales of mean((D(fake) − 1)²), the official ``calc_gen_loss``."""
+    return sum(torch.mean((f - 1) ** 2) for f in d(fake))
+
