@@ -79,7 +79,7 @@ def rank_per_seed(per_seed: pd.DataFrame, task: str, path: Path) -> Path:
     order = list(frame.groupby("method")["rank"].mean().sort_values().index)
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(order) + 2))
     sns.pointplot(data=frame, x="seed", y="rank", hue="method", hue_order=order, ax=ax, markersize=5,
-                  linewidth=1.2, dodge=0.3)
+                  linewidth=1.2, dodge=0.3 if len(order) > 1 else False)
     ax.invert_yaxis()
     ax.set_ylabel("FID rank (1 = best)")
     ax.legend(fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
