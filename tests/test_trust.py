@@ -23,6 +23,7 @@ from bench.metrics.fidelity import fid_kid
 from bench.registry import get_method
 from bench.report.aggregate import add_rank_bands
 from bench.suite import load_config, plan
+from bench.train import make_spec
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,6 +37,8 @@ def test_the_paper_suite_plans_every_job_at_its_methods_paper_values() -> None:
     for job in jobs:
         task, cls = get_task(job.task), get_method(job.method)
         assert job.hparams == {}, f"{job.run}: the paper suite overrides {job.hparams}"
+        spec = make_spec(job.task, job.method, job.seed, job.steps, job.hparams, profile=job.profile)
+        assert spec.hparams == cls.hparams(task, "paper"), job.run
         expected = explicit[(job.task, job.method)] if (job.task, job.method) in explicit else cls.budget(task, "paper")
         assert job.steps == expected, job.run
     cyclegan = next(j for j in jobs if (j.task, j.method) == ("horse2zebra", "cyclegan"))
