@@ -98,8 +98,8 @@ def main() -> None:
     rho_acc, n_acc = compare(*boards, "content_acc")
     table = pd.concat([b[["fid_mean", "fid_std", "content_acc_mean"]] for b in boards], axis=1,
                       keys=[f"seeds {s}" for s in args.sets]).sort_values((f"seeds {args.sets[0]}", "fid_mean"))
-    for task in sorted(set(per_seed["task"])):
-        rank_per_seed(per_seed, task, out / f"rank_per_seed_{task}.png")
+    for board in sorted(set(per_seed["board"])):
+        rank_per_seed(per_seed, board, out / f"rank_per_seed_{board}.png")
     print(table.round(3).to_string())
     summary = {"profile": args.profile, "seed_sets": sets, "spearman_fid": rho_fid, "rows_fid": n_fid,
                "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "wall_s": wall, "machine": machine(),

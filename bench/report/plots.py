@@ -70,11 +70,15 @@ def fid_vs_diversity(board: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def rank_per_seed(per_seed: pd.DataFrame, task: str, path: Path) -> Path:
-    """Each method's FID rank in every seed on ``task``: flat lines mean an order that holds from seed to seed."""
-    frame = per_seed[(per_seed["task"] == task) & (per_seed["run"] != "") & per_seed["fid"].notna()].copy()
+def rank_per_seed(per_seed: pd.DataFrame, board: str, path: Path) -> Path:
+    """Each row's FID rank in every seed on test set ``board``: flat lines mean an order that holds seed to seed.
+
+    A method that trains on two tasks of the board (identity) is ranked once.
+    """
+    frame = per_seed[(per_seed["board"] == board) & (per_seed["run"] != "") & per_seed["fid"].notna()]
+    frame = frame.drop_duplicates(["method", "seed"]).copy()
     if frame.empty:
-        return _message(f"{task}: no FID to rank", path)
+        return _message(f"{board}: no FID to rank", path)
     frame["rank"] = frame.groupby("seed")["fid"].rank(method="min")
     order = list(frame.groupby("method")["rank"].mean().sort_values().index)
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(order) + 2))
@@ -83,7 +87,7 @@ def rank_per_seed(per_seed: pd.DataFrame, task: str, path: Path) -> Path:
     ax.invert_yaxis()
     ax.set_ylabel("FID rank (1 = best)")
     ax.legend(fontsize=7, bbox_to_anchor=(1.02, 1), loc="upper left")
-    ax.set_title(f"{task}: FID rank of each method in each seed")
+    ax.set_title(f"test set {board}: FID rank of each method in each seed")
     return _save(fig, path)
 
 

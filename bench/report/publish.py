@@ -24,8 +24,6 @@ def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_r
     tasks = list(dict.fromkeys(per_seed["task"]))
     for task in tasks:
         plot_list.append((f"{task}: FID and KID", plots.fid_kid_bars(per_seed, task, plot_dir / f"fid_kid_{task}.png")))
-        plot_list.append((f"{task}: FID rank per seed",
-                          plots.rank_per_seed(per_seed, task, plot_dir / f"rank_per_seed_{task}.png")))
         plot_list.append((f"{task}: training losses",
                           plots.loss_curves(per_seed, task, plot_dir / f"losses_{task}.png")))
         runs = per_seed[(per_seed["task"] == task) & (per_seed["run"] != "")].sort_values("seed")
@@ -36,6 +34,9 @@ def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_r
             path = plot_dir / f"samples_{task}.png"
             task_samples(task, translated, path, data_root, image_size)
             sample_list.append((f"{task}: test translations, a row per method", path))
+    for board_name in dict.fromkeys(per_seed["board"]):
+        plot_list.append((f"test set {board_name}: FID rank per seed",
+                          plots.rank_per_seed(per_seed, board_name, plot_dir / f"rank_per_seed_{board_name}.png")))
     plot_list.append(("accuracies", plots.accuracy_bars(per_seed, plot_dir / "accuracy.png")))
     plot_list.append(("FID vs LPIPS diversity", plots.fid_vs_diversity(board, plot_dir / "fid_vs_diversity.png")))
     protocols = {}
