@@ -24,7 +24,7 @@ class Noise:
     """Random numbers drawn per image: the image with key ``k`` gets the same draws in any batch."""
 
     def __init__(self, seed: int, keys: Sequence[int], device: torch.device | str = "cpu"):
-        self.seed, self.keys, self.device = seed, list(keys), torch.device(device)
+        self.keys, self.device = list(keys), torch.device(device)
         self._gens = [keyed_generator(seed, _NOISE_STREAM, k) for k in self.keys]
 
     def __len__(self) -> int:
@@ -49,8 +49,8 @@ def reference_indices(n_inputs: int, n_references: int, seed: int, source: int, 
 
 @contextmanager
 def inference_mode(method: Method) -> Iterator[None]:
-    """Networks in eval mode (those of a method that keeps train mode: unchanged) under ``no_grad``, with the
-    global RNG forked; every module's previous mode is restored afterwards."""
+    """Networks in eval mode (train mode for a method that keeps it) under ``no_grad``, with the global RNG
+    forked; every module's previous mode is restored afterwards."""
     modules = [m for net in method.all_networks().values() for m in net.modules()]
     before = [m.training for m in modules]
     devices = [method.device] if method.device.type == "cuda" else []

@@ -98,9 +98,6 @@ def plan(config: Config) -> list[Job]:
     """
     from bench.train import make_spec
 
-    from bench.data.tasks import get_task
-    from bench.registry import get_method
-
     profile = config_profile(config)
     scale = float(config.get("budget_scale", 1.0))
     jobs = []
@@ -109,9 +106,7 @@ def plan(config: Config) -> list[Job]:
             overrides = method_overrides(config, method, task)
             steps = method_steps(config, method, task)
             try:
-                if steps is None:  # the profile's budget, scaled by the suite
-                    steps = round(get_method(method).budget(get_task(task, config.get("image_size")), profile) * scale)
-                spec = make_spec(task, method, 0, steps, overrides, config.get("image_size"), profile)
+                spec = make_spec(task, method, 0, steps, overrides, config.get("image_size"), profile, scale)
             except BenchError as err:
                 raise ConfigError(f"config, {task} × {method}: {err}") from None
             jobs.extend(Job(task, method, int(seed), spec.steps, profile, overrides) for seed in config.get("seeds", [0]))

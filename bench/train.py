@@ -49,16 +49,17 @@ class RunSpec:
 
 
 def make_spec(task_name: str, method_name: str, seed: int, steps: int | None, overrides: dict[str, Any],
-              image_size: int | None = None, profile: str = "paper") -> RunSpec:
+              image_size: int | None = None, profile: str = "paper", budget_scale: float = 1.0) -> RunSpec:
     """Validate the task, method, profile, their compatibility and the overrides, before anything is trained.
 
-    ``steps=None`` takes the profile's budget (the embedded figure, or the paper's epochs × images ÷ batch).
+    ``steps=None`` takes the profile's budget (the embedded figure, or the paper's epochs × images ÷ batch)
+    × ``budget_scale``.
     """
     task = get_task(task_name, image_size)
     cls = get_method(method_name)
     cls.check_task(task)
     hp = apply_overrides(cls.profile(task, profile), overrides, f"method {method_name!r}")
-    steps = cls.budget(task, profile) if steps is None else steps
+    steps = round(cls.budget(task, profile) * budget_scale) if steps is None else steps
     if steps < 0:
         raise ConfigError(f"steps must be ≥ 0; got {steps}")
     return RunSpec(task.name, cls.name, seed, int(steps), task.image_size, hp, profile)
@@ -72,14 +73,14 @@ def load_spec(run_dir: str | Path) -> RunSpec:
 
 
 def build_method(spec: RunSpec, device: torch.device, data_root: str | Path | None = None,
-                 first_batch: dict | None = None) -> Method:
-    """The method of ``spec`` with its networks built, ``setup`` included (on the run's first batch)."""
+                 sampler: BatchSampler | None = None) -> Method:
+    """The method of ``spec`` with its networks built, ``setup`` included (on the run's first batch, which is
+    only drawn, from ``sampler`` or the training split, when the method has a ``setup``)."""
     task, cls = spec.resolve()
     method = cls(task, dict(spec.hparams), device, spec.steps)
     if type(method).setup is not Method.setup:
-        if first_batch is None:
-            first_batch = batch_sampler(spec, read_split(task, "train", data_root), device).batch(0)
-        method.setup(first_batch)
+        sampler = sampler or batch_sampler(spec, read_split(task, "train", data_root), device)
+        method.setup(sampler.batch(0))
     return method
 
 
@@ -154,7 +155,7 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     split = read_split(task, "train", data_root)
     test = read_split(task, "test", data_root)
     sampler = batch_sampler(spec, split, dev)
-    method = build_method(spec, dev, first_batch=sampler.batch(0))
+    method = build_method(spec, dev, sampler=sampler)
     start, elapsed = 0, 0.0
     if has_ckpt:
         ckpt = torch_load(ckpt_path, map_location=dev)

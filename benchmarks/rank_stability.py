@@ -25,7 +25,7 @@ import yaml
 from scipy.stats import spearmanr
 
 from bench.metrics.evaluate import FLOOR
-from bench.report.aggregate import leaderboard, per_seed_table
+from bench.report.aggregate import leaderboard, per_seed_table, read_results
 from bench.report.plots import rank_per_seed
 
 REPO = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ def main() -> None:
     config["seeds"] = sorted(sets[0] + sets[1])
     wall = run_workflow(config, out, args.cores)
     metrics = sorted((out / "runs").glob("*/*/seed*/metrics.json"))
-    per_seed = per_seed_table(metrics, [])
+    per_seed = per_seed_table(read_results(metrics), {})
     boards = [board_of(per_seed, s) for s in sets]
     rho_fid, n_fid = compare(*boards, "fid")
     rho_acc, n_acc = compare(*boards, "content_acc")

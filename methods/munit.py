@@ -19,16 +19,15 @@ batch 8, 200 steps.
 
 from __future__ import annotations
 
-import itertools
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bench.method import Method, Official
-from bench.nn import init_weights, set_requires_grad, step_decay
-from bench.nn.munit import (MLP, ContentEncoder, Decoder, MultiScaleDiscriminator, StyleEncoder, adain_param_count,
-                            lsgan_d_loss, lsgan_g_loss, set_adain_params)
+from bench.method import Official
+from bench.nn import set_requires_grad
+from bench.nn.munit import (MLP, ContentEncoder, Decoder, StyleEncoder, adain_param_count, lsgan_d_loss, lsgan_g_loss,
+                            set_adain_params)
+from methods.unit import UNIT, UNIT_LOSSES
 
 
 class AdaINGen(nn.Module):
@@ -52,45 +51,27 @@ class AdaINGen(nn.Module):
         return self.decode(*self.encode(x))
 
 
-class MUNIT(Method):
+class MUNIT(UNIT):
+    """UNIT's discriminators, optimisers and schedule with AdaIN generators and MUNIT's objective."""
+
     name = "munit"
-    settings = frozenset({"unpaired"})
-    directions = "both"
     modes = ("latent", "reference")
     paper = "Huang et al., ECCV 2018"
     code = "NVlabs/MUNIT"
-    inference = ("gen_a", "gen_b")
-    embedded_steps = 200
-    paper_iterations = 1_000_000
     official = Official({"gen_a": 15_026_187, "gen_b": 15_026_187, "dis_a": 8_271_171, "dis_b": 8_271_171}, 256,
                         "NVlabs/MUNIT networks.py: AdaINGen (dim 64, style_dim 8, mlp_dim 256, n_downsample 2, "
                         "n_res 4), MsImageDis (dim 64, n_layer 4, num_scales 3)")
 
     @classmethod
     def hparams(cls, task, profile="paper"):
-        hp = {"batch_size": 1, "lr": 1e-4, "beta1": 0.5, "beta2": 0.999, "weight_decay": 1e-4, "step_size": 100_000,
-              "gamma": 0.5, "gen_dim": 64, "style_dim": 8, "mlp_dim": 256, "n_downsample": 2, "n_res": 4,
-              "dis_dim": 64, "n_layer": 4, "num_scales": 3, "gan_w": 1.0, "recon_x_w": 10.0, "recon_s_w": 1.0,
-              "recon_c_w": 1.0, "recon_x_cyc_w": 0.0}
-        if profile == "embedded":
-            hp.update(gen_dim=16, mlp_dim=64, dis_dim=16, n_res=2, batch_size=8)
+        hp = {k: v for k, v in super().hparams(task, profile).items() if k not in UNIT_LOSSES}
+        hp.update(style_dim=8, mlp_dim=64 if profile == "embedded" else 256, recon_s_w=1.0, recon_c_w=1.0,
+                  recon_x_cyc_w=0.0)
         return hp
 
-    def __init__(self, task, hparams, device="cpu", steps=1):
-        super().__init__(task, hparams, device, steps)
-        hp, size = self.hp, task.image_size
-        gen = lambda: self.to_device(init_weights(AdaINGen(  # noqa: E731
-            hp["gen_dim"], hp["style_dim"], hp["mlp_dim"], hp["n_downsample"], hp["n_res"]), "kaiming"))
-        dis = lambda: self.to_device(init_weights(MultiScaleDiscriminator(  # noqa: E731
-            3, hp["dis_dim"], hp["n_layer"], hp["num_scales"], size), "normal", 0.02))
-        self.gen_a, self.gen_b, self.dis_a, self.dis_b = gen(), gen(), dis(), dis()
-        self.nets = {"gen_a": self.gen_a, "gen_b": self.gen_b, "dis_a": self.dis_a, "dis_b": self.dis_b}
-        adam = dict(lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), weight_decay=hp["weight_decay"])
-        self.optimizers = {
-            "gen": torch.optim.Adam(itertools.chain(self.gen_a.parameters(), self.gen_b.parameters()), **adam),
-            "dis": torch.optim.Adam(itertools.chain(self.dis_a.parameters(), self.dis_b.parameters()), **adam),
-        }
-        self.schedulers = {k: step_decay(o, hp["step_size"], hp["gamma"]) for k, o in self.optimizers.items()}
+    def make_generator(self) -> nn.Module:
+        hp = self.hp
+        return AdaINGen(hp["gen_dim"], hp["style_dim"], hp["mlp_dim"], hp["n_downsample"], hp["n_res"])
 
     def _styles(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         shape = (n, self.hp["style_dim"], 1, 1)
@@ -100,16 +81,13 @@ class MUNIT(Method):
         hp = self.hp
         x_a, x_b = batch["A"], batch["B"]
         # D: real images against translations with freshly drawn styles.
-        set_requires_grad([self.dis_a, self.dis_b], True)
         s_a, s_b = self._styles(x_a.size(0))
         with torch.no_grad():
             c_a, c_b = self.gen_a.enc_content(x_a), self.gen_b.enc_content(x_b)
             x_ba, x_ab = self.gen_a.decode(c_b, s_a), self.gen_b.decode(c_a, s_b)
         losses = {"D_a": hp["gan_w"] * lsgan_d_loss(self.dis_a, x_ba, x_a),
                   "D_b": hp["gan_w"] * lsgan_d_loss(self.dis_b, x_ab, x_b)}
-        self.optimizers["dis"].zero_grad(set_to_none=True)
-        (losses["D_a"] + losses["D_b"]).backward()
-        self.optimizers["dis"].step()
+        self._step("dis", losses)
         # G: image, content and style reconstruction, translation (and the optional style-augmented cycle).
         set_requires_grad([self.dis_a, self.dis_b], False)
         s_a, s_b = self._styles(x_a.size(0))
@@ -128,9 +106,7 @@ class MUNIT(Method):
         if hp["recon_x_cyc_w"] > 0:
             g["cyc_x_a"] = hp["recon_x_cyc_w"] * F.l1_loss(self.gen_a.decode(c_a_recon, s_a_prime), x_a)
             g["cyc_x_b"] = hp["recon_x_cyc_w"] * F.l1_loss(self.gen_b.decode(c_b_recon, s_b_prime), x_b)
-        self.optimizers["gen"].zero_grad(set_to_none=True)
-        sum(g.values()).backward()
-        self.optimizers["gen"].step()
+        self._step("gen", g)
         set_requires_grad([self.dis_a, self.dis_b], True)
         return {k: v.item() for k, v in {**losses, **g}.items()}
 

@@ -35,10 +35,13 @@ class VAEGen(nn.Module):
     def __init__(self, dim: int, n_down: int, n_res: int):
         super().__init__()
         self.enc = ContentEncoder(n_down, n_res, 3, dim)
-        self.dec = Decoder(n_down, n_res, self.enc.out_dim, 3, res_norm="in")
+        self.dec = Decoder(n_down, n_res, self.enc.out_dim, 3, res_norm="instance")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.dec(self.enc(x))
+
+
+UNIT_LOSSES = ("recon_kl_w", "recon_x_cyc_w", "recon_kl_cyc_w")  # weights of UNIT's objective beyond GAN and recon
 
 
 def kl(h: torch.Tensor) -> torch.Tensor:
@@ -72,11 +75,15 @@ class UNIT(Method):
     def inference_for(self, source, target):
         return ("gen_a", "gen_b")  # the source's encoder and the target's decoder
 
+    def make_generator(self) -> nn.Module:
+        """A domain's generator; MUNIT keeps UNIT's discriminators, optimisers and schedule and swaps this."""
+        hp = self.hp
+        return VAEGen(hp["gen_dim"], hp["n_downsample"], hp["n_res"])
+
     def __init__(self, task, hparams, device="cpu", steps=1):
         super().__init__(task, hparams, device, steps)
         hp, size = self.hp, task.image_size
-        gen = lambda: self.to_device(init_weights(VAEGen(hp["gen_dim"], hp["n_downsample"], hp["n_res"]),  # noqa: E731
-                                                  "kaiming"))
+        gen = lambda: self.to_device(init_weights(self.make_generator(), "kaiming"))  # noqa: E731
         dis = lambda: self.to_device(init_weights(MultiScaleDiscriminator(  # noqa: E731
             3, hp["dis_dim"], hp["n_layer"], hp["num_scales"], size), "normal", 0.02))
         self.gen_a, self.gen_b, self.dis_a, self.dis_b = gen(), gen(), dis(), dis()
@@ -88,6 +95,12 @@ class UNIT(Method):
         }
         self.schedulers = {k: step_decay(o, hp["step_size"], hp["gamma"]) for k, o in self.optimizers.items()}
 
+    def _step(self, optimizer: str, losses: dict[str, torch.Tensor]) -> None:
+        """One update of ``optimizer`` on the sum of ``losses``."""
+        self.optimizers[optimizer].zero_grad(set_to_none=True)
+        sum(losses.values()).backward()
+        self.optimizers[optimizer].step()
+
     @staticmethod
     def _encode(gen: VAEGen, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = gen.enc(x)
@@ -97,16 +110,13 @@ class UNIT(Method):
         hp = self.hp
         x_a, x_b = batch["A"], batch["B"]
         # D: real images against translations of the other domain.
-        set_requires_grad([self.dis_a, self.dis_b], True)
         with torch.no_grad():
             h_a, n_a = self._encode(self.gen_a, x_a)
             h_b, n_b = self._encode(self.gen_b, x_b)
             x_ba, x_ab = self.gen_a.dec(h_b + n_b), self.gen_b.dec(h_a + n_a)
         losses = {"D_a": hp["gan_w"] * lsgan_d_loss(self.dis_a, x_ba, x_a),
                   "D_b": hp["gan_w"] * lsgan_d_loss(self.dis_b, x_ab, x_b)}
-        self.optimizers["dis"].zero_grad(set_to_none=True)
-        (losses["D_a"] + losses["D_b"]).backward()
-        self.optimizers["dis"].step()
+        self._step("dis", losses)
         # G: reconstruction, KL, translation, cycle through the other domain's VAE.
         set_requires_grad([self.dis_a, self.dis_b], False)
         h_a, n_a = self._encode(self.gen_a, x_a)
@@ -124,9 +134,7 @@ class UNIT(Method):
              "cyc_x_a": hp["recon_x_cyc_w"] * F.l1_loss(x_aba, x_a),
              "cyc_x_b": hp["recon_x_cyc_w"] * F.l1_loss(x_bab, x_b),
              "kl_cyc_aba": hp["recon_kl_cyc_w"] * kl(h_a_recon), "kl_cyc_bab": hp["recon_kl_cyc_w"] * kl(h_b_recon)}
-        self.optimizers["gen"].zero_grad(set_to_none=True)
-        sum(g.values()).backward()
-        self.optimizers["gen"].step()
+        self._step("gen", g)
         set_requires_grad([self.dis_a, self.dis_b], True)
         return {k: v.item() for k, v in {**losses, **g}.items()}
 

@@ -7,9 +7,7 @@ another backbone.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -20,7 +18,8 @@ from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
 
 from bench import defaults
 from bench.errors import ConfigError, MissingWeightsError
-from bench.metrics.evalnet import load_evalnet
+from bench.io import sha256_file
+from bench.metrics.evalnet import DigitNet, load_evalnet
 
 INCEPTION = "inception-v3-compat"
 EVALNET = "evalnet-digits"
@@ -45,15 +44,6 @@ class Backbone:
     def key(self) -> str:
         """Short identifier for cache names: the backbone and its weights' hash."""
         return f"{self.name}-{self.sha256[:12]}"
-
-
-@lru_cache(maxsize=32)
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def hub_checkpoints() -> Path:
@@ -117,12 +107,17 @@ if EVALNET not in FEATURE_EXTRACTORS_REGISTRY:
     torch_fidelity.register_feature_extractor(EVALNET, EvalnetExtractor)
 
 
+def evalnet_backbone(weights: str | Path | None = None) -> tuple[Backbone, DigitNet]:
+    """The digits backbone and its network, loaded once: the pinned network unless a retrained one is given."""
+    path = Path(weights) if weights is not None else defaults.EVALNET_PINNED
+    net, meta = load_evalnet(path)
+    return Backbone(EVALNET, path, "embedding", f"bilinear to {meta['image_size']}×{meta['image_size']}"), net
+
+
 def resolve_backbone(name: str, weights: str | Path | None = None) -> Backbone:
     """A backbone by name; its weights must exist (evalnet: the file given; inception: given or in the hub cache)."""
     if name == INCEPTION:
         return Backbone(INCEPTION, inception_weights(weights), "2048", "bilinear (TF1-compatible) to 299×299")
-    if name == EVALNET:  # the pinned network unless a retrained one is given
-        path = Path(weights) if weights is not None else defaults.EVALNET_PINNED
-        _, meta = load_evalnet(path)
-        return Backbone(EVALNET, path, "embedding", f"bilinear to {meta['image_size']}×{meta['image_size']}")
+    if name == EVALNET:
+        return evalnet_backbone(weights)[0]
     raise ConfigError(f"unknown backbone {name!r}; known: {INCEPTION}, {EVALNET}")

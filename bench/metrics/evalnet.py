@@ -7,7 +7,6 @@ LPIPS-style distance, and its digit head the content accuracy of translations.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from bench.data.loader import BatchSampler, to_float
 from bench.data.readers import read_split
 from bench.data.tasks import get_task
 from bench.errors import ChecksumError, ConfigError, MissingWeightsError
-from bench.io import torch_load, torch_save
+from bench.io import sha256_file, torch_load, torch_save
 from bench.progress import progress_bar
 from bench.runtime import seed_everything
 
@@ -109,7 +108,7 @@ def train_evalnet(suite: str, out: str | Path, *, seed: int = 0, steps: int = de
 
 def verify_pinned(path: Path) -> None:
     """Refuse a pinned evaluation network whose bytes are not the published ones (as torch-fidelity does)."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = sha256_file(path.resolve())
     if digest != defaults.EVALNET_SHA256:
         raise ChecksumError(f"{path}: SHA-256 {digest} is not the pinned evaluation network's "
                             f"{defaults.EVALNET_SHA256}; restore the file from the repository")

@@ -15,10 +15,10 @@ from bench.data.tasks import Task, get_task
 from bench.errors import ConfigError
 from bench.io import read_json, write_json
 from bench.metrics.accuracy import classifier_accuracy, content_accuracy, has_classifier
-from bench.metrics.backbones import EVALNET, INCEPTION, Backbone, resolve_backbone
+from bench.metrics.backbones import INCEPTION, Backbone, evalnet_backbone, resolve_backbone
 from bench.metrics.distances import AlexLPIPS, Distance, EvalnetLPIPS
 from bench.metrics.diversity import lpips_diversity
-from bench.metrics.evalnet import DigitNet, load_evalnet
+from bench.metrics.evalnet import DigitNet
 from bench.metrics.fidelity import fid_kid, kid_subset_size
 from bench.metrics.paired import paired_fidelity
 from bench.metrics.protocol import library_versions, protocol_hash
@@ -48,8 +48,8 @@ class MetricContext:
                  pairing: str = defaults.DIVERSITY_PAIRS, kid_subsets: int = defaults.KID_SUBSETS) -> "MetricContext":
         dev = pick_device(device)
         if task.suite == "digits":
-            backbone = resolve_backbone(EVALNET, evalnet)
-            net = load_evalnet(backbone.weights)[0].to(dev)
+            backbone, net = evalnet_backbone(evalnet)
+            net = net.to(dev)
         else:
             backbone, net = resolve_backbone(INCEPTION, inception_weights), None
         return cls(task, backbone, net, dev, defaults.cache_root(cache_root), pairing, kid_subsets)

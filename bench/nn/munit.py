@@ -16,6 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from bench.errors import ConfigError
+from bench.nn.multiscale import ScalePyramid, scale_sizes
+from bench.nn.norms import AdaIN, norm_layer
+from bench.nn.resnet import ResnetBlock
 
 
 class LayerNorm(nn.Module):
@@ -34,35 +37,9 @@ class LayerNorm(nn.Module):
         return x * self.gamma.view(1, -1, 1, 1) + self.beta.view(1, -1, 1, 1)
 
 
-class AdaIN(nn.Module):
-    """Instance norm whose scale and shift are set per sample from a style code (``set_params``) before use."""
-
-    def __init__(self, channels: int, eps: float = 1e-5):
-        super().__init__()
-        self.channels, self.eps = channels, eps
-        self.weight: torch.Tensor | None = None
-        self.bias: torch.Tensor | None = None
-
-    def set_params(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
-        self.weight, self.bias = weight, bias
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.weight is None or self.bias is None:
-            raise RuntimeError("AdaIN used before its parameters were set from a style code")
-        x = F.instance_norm(x, eps=self.eps)
-        return x * self.weight[:, :, None, None] + self.bias[:, :, None, None]
-
-
 def _norm(kind: str, channels: int) -> nn.Module:
-    if kind == "in":
-        return nn.InstanceNorm2d(channels)
-    if kind == "ln":
-        return LayerNorm(channels)
-    if kind == "adain":
-        return AdaIN(channels)
-    if kind == "none":
-        return nn.Identity()
-    raise ConfigError(f"unknown MUNIT norm {kind!r}; expected in, ln, adain or none")
+    """The harness's norms by name, plus MUNIT's layer norm (``ln``)."""
+    return LayerNorm(channels) if kind == "ln" else norm_layer(kind)(channels)
 
 
 def _act(kind: str) -> nn.Module:
@@ -80,27 +57,15 @@ def conv_block(c_in: int, c_out: int, kernel: int, stride: int, pad: int, norm: 
                          _act(act))
 
 
-class ResBlock(nn.Module):
-    """x + [conv3 → norm → ReLU → conv3 → norm](x)."""
-
-    def __init__(self, channels: int, norm: str):
-        super().__init__()
-        self.body = nn.Sequential(conv_block(channels, channels, 3, 1, 1, norm, "relu"),
-                                  conv_block(channels, channels, 3, 1, 1, norm, "none"))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)
-
-
 class ContentEncoder(nn.Sequential):
     """conv7 → ``n_down`` × [conv4 stride 2, doubling] → ``n_res`` residual blocks, instance norm throughout."""
 
     def __init__(self, n_down: int, n_res: int, in_ch: int, dim: int):
-        layers: list[nn.Module] = [conv_block(in_ch, dim, 7, 1, 3, "in")]
+        layers: list[nn.Module] = [conv_block(in_ch, dim, 7, 1, 3, "instance")]
         for _ in range(n_down):
-            layers.append(conv_block(dim, 2 * dim, 4, 2, 1, "in"))
+            layers.append(conv_block(dim, 2 * dim, 4, 2, 1, "instance"))
             dim *= 2
-        layers += [ResBlock(dim, "in") for _ in range(n_res)]
+        layers += [ResnetBlock(dim, "instance") for _ in range(n_res)]
         super().__init__(*layers)
         self.out_dim = dim
 
@@ -122,7 +87,7 @@ class Decoder(nn.Sequential):
     """``n_res`` residual blocks (``res_norm``) → ``n_up`` × [nearest ×2 → conv5 → layer norm → ReLU] → conv7 → tanh."""
 
     def __init__(self, n_up: int, n_res: int, dim: int, out_ch: int, res_norm: str):
-        layers: list[nn.Module] = [ResBlock(dim, res_norm) for _ in range(n_res)]
+        layers: list[nn.Module] = [ResnetBlock(dim, res_norm) for _ in range(n_res)]
         for _ in range(n_up):
             layers += [nn.Upsample(scale_factor=2), conv_block(dim, dim // 2, 5, 1, 2, "ln")]
             dim //= 2
@@ -159,36 +124,26 @@ def adain_param_count(decoder: Decoder) -> int:
     return sum(2 * layer.channels for layer in decoder.adain_layers())
 
 
-class MultiScaleDiscriminator(nn.Module):
-    """``num_scales`` conv stacks (conv4 stride 2, LReLU, no norm, reflect padding; a 1×1 conv to the logit map),
-    each on a 3×3 stride-2 average-pooled copy of the previous scale's input (``MsImageDis``)."""
+def munit_scale(in_ch: int, dim: int, layers: int) -> nn.Sequential:
+    """One scale of ``MsImageDis``: ``layers`` conv4 stride-2 blocks doubling from ``dim`` (LReLU, no norm, reflect
+    padding), then a 1×1 conv to the logit map."""
+    if layers < 1:
+        raise ConfigError("MUNIT discriminator: a scale is too small for any layer; use fewer scales")
+    stack: list[nn.Module] = [conv_block(in_ch, dim, 4, 2, 1, "none", "lrelu")]
+    for i in range(layers - 1):
+        stack.append(conv_block(dim * 2**i, dim * 2**(i + 1), 4, 2, 1, "none", "lrelu"))
+    stack.append(nn.Conv2d(dim * 2**(layers - 1), 1, 1))
+    return nn.Sequential(*stack)
+
+
+class MultiScaleDiscriminator(ScalePyramid):
+    """``num_scales`` MUNIT scales on an image pyramid (``MsImageDis``); with ``image_size`` given, a scale keeps
+    only the stride-2 layers that leave it at least a 1×1 map."""
 
     def __init__(self, in_ch: int = 3, dim: int = 64, n_layer: int = 4, num_scales: int = 3,
                  image_size: int | None = None):
-        super().__init__()
-        self.scales = nn.ModuleList()
-        size = image_size
-        for _ in range(num_scales):
-            layers = n_layer if size is None else min(n_layer, int(math.log2(size)))
-            if layers < 1:
-                raise ConfigError(f"MUNIT discriminator: a {size}-px scale is too small; use fewer scales")
-            stack: list[nn.Module] = [conv_block(in_ch, dim, 4, 2, 1, "none", "lrelu")]
-            width = dim
-            for _ in range(layers - 1):
-                stack.append(conv_block(width, 2 * width, 4, 2, 1, "none", "lrelu"))
-                width *= 2
-            stack.append(nn.Conv2d(width, 1, 1))
-            self.scales.append(nn.Sequential(*stack))
-            size = None if size is None else (size + 1) // 2
-        self.down = nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False)
-
-    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        out = []
-        for i, scale in enumerate(self.scales):
-            if i:
-                x = self.down(x)
-            out.append(scale(x))
-        return out
+        super().__init__([munit_scale(in_ch, dim, n_layer if size is None else min(n_layer, int(math.log2(size))))
+                          for size in scale_sizes(image_size, num_scales)])
 
 
 def lsgan_d_loss(d: MultiScaleDiscriminator, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:

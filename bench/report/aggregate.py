@@ -25,11 +25,15 @@ def row_label(method: str, mode: str, n_modes: int) -> str:
     return f"{method} ({mode})" if n_modes > 1 else method
 
 
-def per_seed_table(metric_files: list[Path], floor_files: list[Path]) -> pd.DataFrame:
+def read_results(files: list[Path]) -> dict[Path, dict]:
+    """Each metrics (or floor) file's content, read once for every table and plot of a publish."""
+    return {Path(path): read_json(path) for path in files}
+
+
+def per_seed_table(metrics: dict[Path, dict], floors: dict[Path, dict]) -> pd.DataFrame:
     """One row per run and mode (and per task for each floor): identifiers, metrics, cost, protocol and notes."""
     rows = []
-    for path in metric_files:
-        m = read_json(path)
+    for path, m in metrics.items():
         for entry in m["rows"]:
             rows.append({"task": m["task"], "board": m["board"],
                          "method": row_label(m["method"], entry["mode"], len(m["rows"])),
@@ -44,8 +48,7 @@ def per_seed_table(metric_files: list[Path], floor_files: list[Path]) -> pd.Data
         tasks_by_board.setdefault(row["board"], [])
         if row["task"] not in tasks_by_board[row["board"]]:
             tasks_by_board[row["board"]].append(row["task"])
-    for path in floor_files:
-        f = read_json(path)
+    for f in floors.values():
         metrics = f["rows"][0]["metrics"]
         for task in tasks_by_board.get(f["board"], [f["task"]]):
             rows.append({"task": task, "board": f["board"], "method": f["method"], "method_name": f["method"],
@@ -56,11 +59,10 @@ def per_seed_table(metric_files: list[Path], floor_files: list[Path]) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def per_direction_table(metric_files: list[Path]) -> pd.DataFrame:
+def per_direction_table(metrics: dict[Path, dict]) -> pd.DataFrame:
     """Multi-domain tasks: every (method, mode, source → target) with its scores, mean over seeds."""
     rows = []
-    for path in metric_files:
-        m = read_json(path)
+    for m in metrics.values():
         if m["setting"] != "multidomain":
             continue
         for entry in m["rows"]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.io import read_json
 from bench.report import plots
-from bench.report.aggregate import leaderboard, per_direction_table, per_seed_table, write_leaderboard
+from bench.report.aggregate import (leaderboard, per_direction_table, per_seed_table, read_results,
+                                    write_leaderboard)
 from bench.report.grids import task_samples
 from bench.report.html import write_report
 
@@ -14,7 +14,8 @@ from bench.report.html import write_report
 def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_root: str | Path | None = None,
             image_size: int | None = None, label: str = "") -> dict[str, Path]:
     """Write leaderboard.csv/.md, plots/*.png and report.html under ``out``; return what was written."""
-    per_seed = per_seed_table(metric_files, floor_files)
+    metrics, floors = read_results(metric_files), read_results(floor_files)
+    per_seed = per_seed_table(metrics, floors)
     board = leaderboard(per_seed)
     written = {"csv": out / "leaderboard.csv", "md": out / "leaderboard.md"}
     write_leaderboard(board, written["csv"], written["md"], label)
@@ -40,14 +41,14 @@ def publish(metric_files: list[Path], floor_files: list[Path], out: Path, data_r
     plot_list.append(("accuracies", plots.accuracy_bars(per_seed, plot_dir / "accuracy.png")))
     plot_list.append(("FID vs LPIPS diversity", plots.fid_vs_diversity(board, plot_dir / "fid_vs_diversity.png")))
     protocols = {}
-    for path in [*metric_files, *floor_files]:
-        p = read_json(path)["protocol"]
-        protocols.setdefault(read_json(path)["board"], (
+    for result in [*metrics.values(), *floors.values()]:
+        p = result["protocol"]
+        protocols.setdefault(result["board"], (
             f"backbone {p['backbone']} ({p['backbone_weights']}, sha256 {p['backbone_sha256'][:12]}…), "
             f"layer {p['feature_layer']}, resize {p['resize']}, {p['image_size']} px, real = {p['real_split']} split "
             f"({p['n_real']} images), KID subsets {p['kid_subsets']}×{p['kid_subset_size']}, LPIPS {p['lpips']}, "
             f"hash {p['hash']}"))
     written["report"] = out / "report.html"
-    write_report(board, per_direction_table(metric_files), plot_list, sample_list, protocols, written["report"], label)
+    write_report(board, per_direction_table(metrics), plot_list, sample_list, protocols, written["report"], label)
     written["plots"] = plot_dir
     return written
