@@ -47,7 +47,7 @@ from bench.errors import ConfigError
 from bench.method import Method, Official
 from bench.nn.laplacian import LaplacianPyramid
 from bench.nn.losses import GANLoss, gradient_penalty, set_requires_grad
-from bench.nn.schedules import multistep
+from bench.nn.schedules import multistep, on_budget
 
 PIXEL_LOSSES = {"mse": F.mse_loss, "l1": F.l1_loss}
 
@@ -168,8 +168,7 @@ class LPTN(Method):
         self.nets = {"G": self.G, "D": self.D}
         betas = (hp["beta1"], hp["beta2"])
         self.optimizers = {k: torch.optim.Adam(net.parameters(), hp["lr"], betas=betas) for k, net in self.nets.items()}
-        steps = self.steps
-        milestones = sorted({max(1, round(m * steps / hp["total_iters"])) for m in hp["milestones"]})
+        milestones = sorted({on_budget(m, hp["total_iters"], self.steps) for m in hp["milestones"]})
         self.schedulers = {k: multistep(o, milestones, hp["lr_gamma"]) for k, o in self.optimizers.items()}
         self.gan = GANLoss(hp["gan_mode"])
         self.pixel = PIXEL_LOSSES[hp["pixel_loss"]]

@@ -20,7 +20,7 @@ with the README's MNIST→MNIST-M flags (arch=resnet, task_tower=mnist and the s
   one D step then one G step, BN moving-average decay 0.9 (PyTorch's momentum 0.1), no weight decay (the code
   registers L2 regularisers but its train ops minimise the loss tensors without them). The official lr × 0.95
   every 20k global steps counts the D and the G update as one step each, so here it decays every 10k
-  iterations (the paper's 16M examples are 250k iterations).
+  iterations (the paper's 16M examples are 250k iterations); a shorter budget decays at the same fractions.
 
 Deviations: one batch and one noise draw per iteration serve the D and the G step (the official graph draws a
 new batch for each of the two updates), and the G step leaves out T's source term, which has no gradient
@@ -46,7 +46,7 @@ from bench.nn.digit_classifier import DigitClassifier
 from bench.nn.init import init_weights
 from bench.nn.losses import GANLoss, set_requires_grad
 from bench.nn.resnet import ResnetBlock
-from bench.nn.schedules import step_decay
+from bench.nn.schedules import on_budget, step_decay
 
 
 class PixelDAGenerator(nn.Module):
@@ -111,7 +111,7 @@ class PixelDA(Method):
     modes = ("latent",)
     inference = ("G",)
     embedded_steps = 300
-    paper_iterations = 500_000  # MNIST-M: 16M examples at batch 32
+    paper_iterations = 250_000  # MNIST-M: 16M examples = 500k global steps of batch 32, two per iteration
     official = Official({"G": 458_755, "D": 1_560_065, "T": 361_722}, 32,
                         "tensorflow/models research/domain_adaptation/pixel_domain_adaptation (arch resnet, task "
                         "tower mnist, noise_dims 10), with PyTorch's affine batch norms")
@@ -140,8 +140,8 @@ class PixelDA(Method):
         betas = (hp["beta1"], hp["beta2"])
         self.optimizers = {"G": torch.optim.Adam(self.G.parameters(), hp["lr"], betas=betas),
                            "D": torch.optim.Adam([*self.D.parameters(), *self.T.parameters()], hp["lr"], betas=betas)}
-        self.schedulers = {k: step_decay(o, hp["lr_decay_every"], hp["lr_decay_rate"])
-                           for k, o in self.optimizers.items()}
+        every = on_budget(hp["lr_decay_every"], self.paper_iterations, self.steps)
+        self.schedulers = {k: step_decay(o, every, hp["lr_decay_rate"]) for k, o in self.optimizers.items()}
         self.gan = GANLoss("vanilla")
 
     def _step(self, name: str, loss: torch.Tensor) -> None:

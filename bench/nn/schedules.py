@@ -25,6 +25,15 @@ def constant(optimizer: Optimizer) -> LRScheduler:
     return LambdaLR(optimizer, lambda step: 1.0)
 
 
+def on_budget(iteration: int, paper_total: int, steps: int) -> int:
+    """The step of a budget of ``steps`` that sits where ``iteration`` sits in the paper's ``paper_total``.
+
+    Official schedules name iterations of their full run (UNIT halves the lr every 100k of 1M); a shorter budget
+    keeps their shape by placing each event at the same fraction of training.
+    """
+    return max(1, round(iteration * steps / paper_total))
+
+
 def step_decay(optimizer: Optimizer, every: int, gamma: float = 0.5) -> LRScheduler:
     return StepLR(optimizer, step_size=max(1, every), gamma=gamma)
 
