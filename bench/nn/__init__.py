@@ -10,6 +10,6 @@ from bench.nn.schedules import constant, linear_decay, multistep, on_budget, ste
 from bench.nn.unet import UnetGenerator, unet_channels, unet_depth
 
 __all__ = ["GANLoss", "ImagePool", "NLayerDiscriminator", "ResnetBlock", "ResnetGenerator", "UnetGenerator",
-           "constant", "conv_bias", "gradient_penalty", "init_weights", "linear_decay", "multistep", "norm_layer", "on_budget",
-           "patchgan_layers", "r1_penalty", "resnet_blocks", "set_requires_grad", "step_decay", "unet_channels",
-           "unet_depth"]
+           "constant", "conv_bias", "gradient_penalty", "init_weights", "linear_decay", "multistep", "norm_layer",
+           "on_budget", "patchgan_layers", "r1_penalty", "resnet_blocks", "set_requires_grad", "step_decay",
+           "unet_channels", "unet_depth"]
