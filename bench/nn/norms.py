@@ -1,5 +1,5 @@
-"""Normalisation selection shared by every network: batch, instance (no affine, no running stats), adaptive
-instance norm (scale and shift set from a style code, MUNIT) or none."""
+"""Normalisation selection shared by every network: batch, instance (no affine, no running stats), affine instance
+(learned scale and shift, StarGAN), adaptive instance norm (scale and shift set from a style code, MUNIT) or none."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from torch import nn
 
 from bench.errors import ConfigError
 
-NORMS = ("batch", "instance", "adain", "none")
+NORMS = ("batch", "instance", "instance_affine", "adain", "none")
 
 
 class AdaIN(nn.Module):
@@ -39,6 +39,8 @@ def norm_layer(kind: str) -> Callable[[int], nn.Module]:
         return lambda c: nn.BatchNorm2d(c, affine=True, track_running_stats=True)
     if kind == "instance":
         return lambda c: nn.InstanceNorm2d(c, affine=False, track_running_stats=False)
+    if kind == "instance_affine":
+        return lambda c: nn.InstanceNorm2d(c, affine=True, track_running_stats=False)
     if kind == "adain":
         return AdaIN
     if kind == "none":
@@ -47,6 +49,6 @@ def norm_layer(kind: str) -> Callable[[int], nn.Module]:
 
 
 def conv_bias(kind: str) -> bool:
-    """Convolutions carry a bias unless a batch norm (with its own affine shift) follows them."""
+    """Convolutions carry a bias unless a norm with its own affine shift (batch, affine instance) follows them."""
     norm_layer(kind)
-    return kind != "batch"
+    return kind not in ("batch", "instance_affine")
