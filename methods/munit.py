@@ -7,7 +7,7 @@ an 8-d style), decoder (four residual blocks with adaptive instance norm, two [�
 ReLU], conv7 → tanh) and an MLP (8 → 256 → 256 → the decoder's 4,096 AdaIN parameters); the same multi-scale LSGAN
 discriminators as UNIT. Losses of the edges2shoes config: GAN 1, image reconstruction 10, style reconstruction 1,
 content reconstruction 1 (neither side detached), cycle 0 (off), VGG 0. Adam lr 1e-4, (0.5, 0.999), weight decay
-1e-4, × 0.5 every 100k of 1M iterations (every tenth of a shorter budget); batch 1; D step then G step every iteration, each drawing fresh styles; kaiming
+1e-4, × 0.5 every 100k iterations; batch 1; D step then G step every iteration, each drawing fresh styles; kaiming
 init for G, N(0, 0.02) for D. Modes: ``latent`` (style ~ N(0, I) from the harness's per-image noise) and
 ``reference`` (the style of a target-domain test image); both directions.
 
