@@ -1,5 +1,6 @@
 """Inference owned by the harness: eval mode and ``no_grad``, per-image seeded noise, references drawn from the
-target domain's test split, and one image at a time for methods that keep training-mode layers at test time.
+target domain's test split, and one image at a time for methods that keep training-mode layers at test time or
+whose unbounded outputs batched kernels would round differently (``translates_alone``).
 
 Every output depends only on (checkpoint, input image, its key, seed, mode, reference), never on which other
 images share its batch, and the global RNG of a training run is left as it was.
@@ -73,7 +74,7 @@ def translate_batch(method: Method, x: torch.Tensor, *, source: int, target: int
         raise ConfigError("a reference image per input is needed in reference mode, and only there")
     keys = list(keys)
     with inference_mode(method):
-        if not method.keeps_train_mode:
+        if not (method.keeps_train_mode or method.translates_alone):
             torch.manual_seed(mix_seed(seed))
             return _call(method, x, source, target, mode, Noise(seed, keys, method.device), reference)
         outs = []

@@ -66,6 +66,9 @@ class Method:
     batch: ClassVar[frozenset[str]] = frozenset()  # extra batch streams, see BATCH_STREAMS
     inference: ClassVar[tuple[str, ...]] = ()  # the networks ``translate`` uses (EMA copies where a method has them)
     keeps_train_mode: bool = False  # batch statistics / dropout at test time: translated one image at a time
+    # outputs so large (no tanh) that batched kernels' ~1e-7 relative rounding moves them by more than the 1e-5
+    # an output may depend on its batch: translated one image at a time, in eval mode
+    translates_alone: ClassVar[bool] = False
     ema_beta: ClassVar[float] = 0.999
     embedded_steps: ClassVar[int] = 300  # the budget of the embedded profile
     paper_epochs: ClassVar[float | dict[str, float] | None] = None  # per dataset name, or one figure for all

@@ -29,6 +29,12 @@ from bench.nn import (GANLoss, NLayerDiscriminator, ResnetGenerator, init_weight
                       set_requires_grad)
 from bench.nn.patchnce import PatchSampleF, patch_nce_layers, sample_ids, tap_layers
 
+def adam(hp: dict, *nets: torch.nn.Module) -> torch.optim.Adam:
+    """Adam over ``nets`` with the method's lr and betas (one optimiser per group, as the CUT/DCLGAN code)."""
+    params = [p for net in nets for p in net.parameters()]
+    return torch.optim.Adam(params, hp["lr"], betas=(hp["beta1"], hp["beta2"]))
+
+
 CUT_SOURCE = "taesungp/contrastive-unpaired-translation models/networks.py: resnet_9blocks, basic D, mlp_sample F"
 
 
@@ -63,19 +69,15 @@ class CUT(Method):
         self.layers = tap_layers(self.name, hp["nce_layers"], self.G)
         self.F = PatchSampleF(hp["netf_nc"], hp["init"], hp["init_gain"])
         self.nets = {"G": self.G, "D": self.D, "F": self.F}
-        self.optimizers = {"G": self._adam(self.G), "D": self._adam(self.D)}
+        self.optimizers = {"G": adam(hp, self.G), "D": adam(hp, self.D)}
         self.schedulers = {k: linear_decay(o, self.steps, hp["decay_start"]) for k, o in self.optimizers.items()}
         self.gan = GANLoss(hp["gan_mode"])
-
-    def _adam(self, *nets: torch.nn.Module) -> torch.optim.Adam:
-        params = [p for net in nets for p in net.parameters()]
-        return torch.optim.Adam(params, self.hp["lr"], betas=(self.hp["beta1"], self.hp["beta2"]))
 
     def setup(self, first_batch):
         """Build F's MLPs from the generator's features of one image (their widths are known only then)."""
         with torch.no_grad():
             self.F.build(self.G.features(first_batch["A"][:1], self.layers))
-        self.optimizers["F"] = self._adam(self.F)
+        self.optimizers["F"] = adam(self.hp, self.F)
         self.schedulers["F"] = linear_decay(self.optimizers["F"], self.steps, self.hp["decay_start"])
 
     def nce(self, source: torch.Tensor, output: torch.Tensor, flipped: bool) -> torch.Tensor:
@@ -97,7 +99,6 @@ class CUT(Method):
         fake = self.G(real.flip(3) if flipped else real)
         fake_b = fake[: real_a.shape[0]]
         losses = {}
-        set_requires_grad(self.D, True)
         self.optimizers["D"].zero_grad(set_to_none=True)
         losses["D"] = 0.5 * (self.gan(self.D(fake_b.detach()), False) + self.gan(self.D(real_b), True))
         losses["D"].backward()

@@ -25,8 +25,6 @@ and 64 patches per layer (as CUT's), batch 8, 150 steps.
 
 from __future__ import annotations
 
-import itertools
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -35,6 +33,7 @@ from bench.method import Method, Official
 from bench.nn import (GANLoss, NLayerDiscriminator, ResnetGenerator, init_weights, linear_decay, patchgan_layers,
                       set_requires_grad)
 from bench.nn.patchnce import PatchSampleF, l2_normalize, patch_nce_layers, sample_ids, tap_layers
+from methods.cut import adam
 
 
 class MappingF(nn.Module):
@@ -94,20 +93,16 @@ class SimDCL(Method):
                      "F2": self.F2}
         for k in ("F3", "F4", "F5", "F6"):
             self.nets[k] = self.to_device(init_weights(MappingF(len(self.layers), hp["mapping_dim"]), "normal", 0.02))
-        self.optimizers = {"G": self._adam(self.G_A, self.G_B), "D": self._adam(self.D_A, self.D_B)}
+        self.optimizers = {"G": adam(hp, self.G_A, self.G_B), "D": adam(hp, self.D_A, self.D_B)}
         self.schedulers = {k: linear_decay(o, self.steps, hp["decay_start"]) for k, o in self.optimizers.items()}
         self.gan = GANLoss(hp["gan_mode"])
-
-    def _adam(self, *nets: nn.Module) -> torch.optim.Adam:
-        params = itertools.chain.from_iterable(net.parameters() for net in nets)
-        return torch.optim.Adam(params, self.hp["lr"], betas=(self.hp["beta1"], self.hp["beta2"]))
 
     def setup(self, first_batch):
         """Build F1/F2's MLPs from the generators' features of one image; then one optimiser for all six heads."""
         with torch.no_grad():
             self.F1.build(self.G_A.features(first_batch["A"][:1], self.layers))
             self.F2.build(self.G_B.features(first_batch["B"][:1], self.layers))
-        self.optimizers["F"] = self._adam(*(self.nets[k] for k in ("F1", "F2", "F3", "F4", "F5", "F6")))
+        self.optimizers["F"] = adam(self.hp, *(self.nets[k] for k in ("F1", "F2", "F3", "F4", "F5", "F6")))
         self.schedulers["F"] = linear_decay(self.optimizers["F"], self.steps, self.hp["decay_start"])
 
     def _patches(self, features: list[torch.Tensor]) -> int:
@@ -138,7 +133,6 @@ class SimDCL(Method):
         fake_b, fake_a = self.G_A(real_a), self.G_B(real_b)
         idt_a, idt_b = self.G_A(real_b), self.G_B(real_a)
         losses = {}
-        set_requires_grad([self.D_A, self.D_B], True)
         self.optimizers["D"].zero_grad(set_to_none=True)
         for name, D, real, fake in (("D_A", self.D_A, real_b, fake_b), ("D_B", self.D_B, real_a, fake_a)):
             losses[name] = 0.5 * (self.gan(D(real), True) + self.gan(D(fake.detach()), False))

@@ -117,7 +117,6 @@ class StarGAN(Method):
         trg = org[torch.randperm(len(org)).to(org.device)]
         c_org, c_trg = self._onehot(org), self._onehot(trg)
         losses = {}
-        set_requires_grad(self.D, True)
         src_real, cls_real = self.D(x)
         fake = self.G(x, c_trg).detach()
         src_fake, _ = self.D(fake)
