@@ -119,6 +119,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     from bench.metrics.evaluate import evaluate_run
     from bench.runtime import set_threads
 
+    if args.translate:  # one process for both verbs: the workflow pays the start-up once per run
+        _cmd_translate(argparse.Namespace(**{**vars(args), "out": args.translations}))
     set_threads(args.threads)
     result = evaluate_run(args.run, args.translations, args.out, evalnet=args.evalnet,
                           inception_weights=args.inception_weights, pairing=args.pairs, cache_root=args.cache,
@@ -166,6 +168,12 @@ def _metric_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache", help=f"real-side feature cache (default ${defaults.CACHE_ENV} or {defaults.DEFAULT_CACHE})")
     p.add_argument("--kid-subsets", type=_positive_int, default=defaults.KID_SUBSETS,
                    help=f"KID subsets drawn (default {defaults.KID_SUBSETS}, torch-fidelity's)")
+
+
+def _translate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--k", type=int, default=defaults.DIVERSITY_K, help="outputs per input for multimodal methods")
+    p.add_argument("--n", type=int, default=defaults.DIVERSITY_N, help="inputs that get k outputs")
+    p.add_argument("--batch-size", type=int, default=64)
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
@@ -250,9 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("translate", help="translate a run's whole test set into a tensor file")
     p.add_argument("--run", required=True, help="run folder written by `train`")
     p.add_argument("--out", required=True, help="output file (.pt)")
-    p.add_argument("--k", type=int, default=defaults.DIVERSITY_K, help="outputs per input for multimodal methods")
-    p.add_argument("--n", type=int, default=defaults.DIVERSITY_N, help="inputs that get k outputs")
-    p.add_argument("--batch-size", type=int, default=64)
+    _translate_options(p)
     _common(p, device=True)
     p.set_defaults(func=_cmd_translate)
 
@@ -267,8 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("evaluate", help="score a run's translations (every metric that applies)")
     p.add_argument("--run", required=True, help="run folder written by `train`")
-    p.add_argument("--translations", required=True, help="file written by `translate`")
+    p.add_argument("--translations", required=True, help="file written by `translate` (or by --translate)")
     p.add_argument("--out", required=True, help="metrics.json to write")
+    p.add_argument("--translate", action="store_true",
+                   help="first translate the run into --translations, as `translate` does, in this process")
+    _translate_options(p)
     p.add_argument("--pairs", default=defaults.DIVERSITY_PAIRS, choices=("all", "consecutive"),
                    help="LPIPS diversity pairing: all K(K-1)/2 pairs (StarGAN v2) or consecutive (BicycleGAN)")
     _metric_options(p)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -133,6 +134,16 @@ def test_floor_is_far_below_identity(digits_root: Path, evalnet_file: Path, tmp_
     assert fewer["protocol"]["kid_subsets"] == 7 and ident["protocol"]["kid_subsets"] == 100
     assert fewer["protocol"]["hash"] != ident["protocol"]["hash"]
     assert fewer["rows"][0]["metrics"]["fid"] == pytest.approx(ident_metrics["fid"])
+    # the workflow's one-process form, `evaluate --translate`, writes the same translations and the same scores
+    from bench.cli import main
+
+    main(["evaluate", "--run", str(run), "--translate", "--translations", str(tmp_path / "both.pt"), "--out",
+          str(tmp_path / "both.json"), "--evalnet", str(evalnet_file), "--cache", str(tmp_path / "cache"),
+          "--data-root", str(digits_root), "--quiet"])
+    both = json.loads((tmp_path / "both.json").read_text())
+    assert both["rows"] == ident["rows"] and both["protocol"] == ident["protocol"]
+    assert torch.equal(torch.load(tmp_path / "both.pt", weights_only=True)["entries"]["0>1:deterministic"]["images"],
+                       torch.load(run / "translations.pt", weights_only=True)["entries"]["0>1:deterministic"]["images"])
 
 
 def test_lpips_diversity_is_zero_for_identical_outputs(evalnet_file: Path) -> None:

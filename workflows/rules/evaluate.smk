@@ -1,4 +1,5 @@
-"""Scoring: the real-data floor of each test set (which caches its real features), then every run."""
+"""Scoring: the real-data floor of each test set (which caches its real features), then every run's translation
+and scores."""
 
 
 def floor_inputs(w):
@@ -35,18 +36,23 @@ rule floor:
 
 
 rule evaluate:
+    """Translate the run's test set, then score it, in one process (one start-up per run instead of two)."""
     input:
-        translations=f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/translations.pt",
+        trained=f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/train_summary.json",
         floor=lambda w: f"{RESULTS}/floors/{board_of(w)}.json",
     output:
-        f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/metrics.json",
+        translations=f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/translations.pt",
+        metrics=f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/metrics.json",
     params:
         run=run_dir,
+        k=METRICS["k"],
+        n=METRICS["n"],
         pairs=METRICS["pairs"],
         evalnet=evalnet_arg(),
         weights=metric_weights_arg(),
         kid_subsets=METRICS["kid_subsets"],
         torch_threads=THREADS["evaluate"],
+    priority: 40
     threads: claim("evaluate")
     resources:
         gpu=GPU,
@@ -55,7 +61,7 @@ rule evaluate:
     benchmark:
         f"{LOGS}/benchmarks/evaluate/{{task}}/{{method}}/seed{{seed}}.tsv"
     shell:
-        "python -m bench evaluate --run {params.run} --translations {input.translations} --out {output} "
-        "--pairs {params.pairs} {params.evalnet} {params.weights} --kid-subsets {params.kid_subsets} --cache {CACHE} "
-        "--data-root {DATA} "
+        "python -m bench evaluate --run {params.run} --translate --k {params.k} --n {params.n} "
+        "--translations {output.translations} --out {output.metrics} --pairs {params.pairs} {params.evalnet} "
+        "{params.weights} --kid-subsets {params.kid_subsets} --cache {CACHE} --data-root {DATA} "
         "--threads {params.torch_threads} > {log} 2>&1"

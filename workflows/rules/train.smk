@@ -1,4 +1,4 @@
-"""Training and translation of every (task, method, seed) job of the config."""
+"""Training of every (task, method, seed) job of the config (translation runs in its evaluate job)."""
 
 
 rule train:
@@ -29,25 +29,3 @@ rule train:
         "--sample-every {params.sample_every} --checkpoint-every {params.checkpoint_every} "
         "--threads {params.torch_threads} --resume --quiet > {log} 2>&1"
 
-
-rule translate:
-    input:
-        f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/train_summary.json",
-    output:
-        f"{RUNS}/{{task}}/{{method}}/seed{{seed}}/translations.pt",
-    params:
-        run=run_dir,
-        k=METRICS["k"],
-        n=METRICS["n"],
-        torch_threads=THREADS["evaluate"],
-    priority: 40
-    threads: claim("evaluate")
-    resources:
-        gpu=GPU,
-    log:
-        f"{LOGS}/translate/{{task}}/{{method}}/seed{{seed}}.log",
-    benchmark:
-        f"{LOGS}/benchmarks/translate/{{task}}/{{method}}/seed{{seed}}.tsv"
-    shell:
-        "python -m bench translate --run {params.run} --out {output} --k {params.k} --n {params.n} "
-        "--data-root {DATA} --threads {params.torch_threads} --quiet > {log} 2>&1"
