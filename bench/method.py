@@ -118,6 +118,10 @@ class Method:
         """Target-domain class logits from the method's own task classifier, if it has one (PixelDA)."""
         return None
 
+    def cluster(self, x: torch.Tensor) -> torch.Tensor | None:
+        """Pseudo-domain logits of a method that finds the domains itself (TUNIT), for clustering accuracy."""
+        return None
+
     def inference_for(self, source: int, target: int) -> tuple[str, ...]:
         """The networks one translation from ``source`` to ``target`` uses (all of ``inference`` by default)."""
         return self.inference
@@ -186,15 +190,19 @@ class Method:
         self.ema[name], self._ema_of[name] = shadow, of
         return shadow
 
-    @torch.no_grad()
     def update_ema(self) -> None:
-        """shadow ← β·shadow + (1 − β)·net for every parameter; buffers are copied (called after every step)."""
-        for name, shadow in self.ema.items():
-            net = self.nets[self._ema_of[name]]
-            for p_ema, p in zip(shadow.parameters(), net.parameters()):
-                p_ema.lerp_(p, 1.0 - self.ema_beta)
-            for b_ema, b in zip(shadow.buffers(), net.buffers()):
-                b_ema.copy_(b)
+        """Every shadow follows its network (called after every step; a method with an EMA schedule overrides it)."""
+        for name in self.ema:
+            self.update_shadow(name)
+
+    @torch.no_grad()
+    def update_shadow(self, name: str) -> None:
+        """shadow ← β·shadow + (1 − β)·net for every parameter of shadow ``name``; buffers are copied."""
+        shadow, net = self.ema[name], self.nets[self._ema_of[name]]
+        for p_ema, p in zip(shadow.parameters(), net.parameters()):
+            p_ema.lerp_(p, 1.0 - self.ema_beta)
+        for b_ema, b in zip(shadow.buffers(), net.buffers()):
+            b_ema.copy_(b)
 
     def all_networks(self) -> dict[str, nn.Module]:
         return {**self.nets, **self.ema}

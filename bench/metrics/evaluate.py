@@ -14,7 +14,8 @@ from bench.data.readers import Split, read_split
 from bench.data.tasks import Task, get_task
 from bench.errors import ConfigError
 from bench.io import read_json, write_json
-from bench.metrics.accuracy import classifier_accuracy, content_accuracy, has_classifier
+from bench.metrics.accuracy import (classifier_accuracy, clustering_accuracy, content_accuracy, has_classifier,
+                                    has_clusterer)
 from bench.metrics.backbones import INCEPTION, Backbone, evalnet_backbone, resolve_backbone
 from bench.metrics.distances import AlexLPIPS, Distance, EvalnetLPIPS
 from bench.metrics.diversity import lpips_diversity
@@ -146,6 +147,10 @@ def evaluate_run(run_dir: str | Path, translations_path: str | Path, out: str | 
     if has_classifier(cls) and task.labels and task.setting != "multidomain":
         _, method, _ = load_checkpoint(run_dir, ctx.device, data_root)
         classifier["classifier_acc"] = classifier_accuracy(method, test.sets[1].images, test.sets[1].labels)
+    if has_clusterer(cls) and task.setting == "multidomain":  # the test split's domains, found without labels
+        _, method, _ = load_checkpoint(run_dir, ctx.device, data_root)
+        domains = torch.cat([torch.full((len(s),), d, dtype=torch.long) for d, s in enumerate(test.sets)])
+        classifier["cluster_acc"] = clustering_accuracy(method, torch.cat([s.images for s in test.sets]), domains)
     entries = list(translations["entries"].values())
     rows = []
     for mode in translations["modes"] if entries else [""]:

@@ -58,14 +58,15 @@ def conv_block(c_in: int, c_out: int, kernel: int, stride: int, pad: int, norm: 
 
 
 class ContentEncoder(nn.Sequential):
-    """conv7 → ``n_down`` × [conv4 stride 2, doubling] → ``n_res`` residual blocks, instance norm throughout."""
+    """conv7 → ``n_down`` × [conv4 stride 2, doubling] → ``n_res`` residual blocks (residual × ``res_scale``),
+    instance norm throughout."""
 
-    def __init__(self, n_down: int, n_res: int, in_ch: int, dim: int):
+    def __init__(self, n_down: int, n_res: int, in_ch: int, dim: int, res_scale: float = 1.0):
         layers: list[nn.Module] = [conv_block(in_ch, dim, 7, 1, 3, "instance")]
         for _ in range(n_down):
             layers.append(conv_block(dim, 2 * dim, 4, 2, 1, "instance"))
             dim *= 2
-        layers += [ResnetBlock(dim, "instance") for _ in range(n_res)]
+        layers += [ResnetBlock(dim, "instance", scale=res_scale) for _ in range(n_res)]
         super().__init__(*layers)
         self.out_dim = dim
 
@@ -84,12 +85,14 @@ class StyleEncoder(nn.Sequential):
 
 
 class Decoder(nn.Sequential):
-    """``n_res`` residual blocks (``res_norm``) → ``n_up`` × [nearest ×2 → conv5 → layer norm → ReLU] → conv7 → tanh."""
+    """``n_res`` residual blocks (``res_norm``, residual × ``res_scale``) → ``n_up`` × [nearest ×2 → conv5 →
+    ``up_norm`` (MUNIT's layer norm; TUNIT's AdaIN) → ReLU] → conv7 → tanh."""
 
-    def __init__(self, n_up: int, n_res: int, dim: int, out_ch: int, res_norm: str):
-        layers: list[nn.Module] = [ResnetBlock(dim, res_norm) for _ in range(n_res)]
+    def __init__(self, n_up: int, n_res: int, dim: int, out_ch: int, res_norm: str, up_norm: str = "ln",
+                 res_scale: float = 1.0):
+        layers: list[nn.Module] = [ResnetBlock(dim, res_norm, scale=res_scale) for _ in range(n_res)]
         for _ in range(n_up):
-            layers += [nn.Upsample(scale_factor=2), conv_block(dim, dim // 2, 5, 1, 2, "ln")]
+            layers += [nn.Upsample(scale_factor=2), conv_block(dim, dim // 2, 5, 1, 2, up_norm)]
             dim //= 2
         layers.append(conv_block(dim, out_ch, 7, 1, 3, "none", "tanh"))
         super().__init__(*layers)

@@ -18,10 +18,13 @@ def resnet_blocks(image_size: int) -> int:
 
 
 class ResnetBlock(nn.Module):
-    """pad → conv3 → norm → ReLU → [dropout] → pad → conv3 → norm, plus the identity; no activation after."""
+    """pad → conv3 → norm → ReLU → [dropout] → pad → conv3 → norm, times ``scale`` (TUNIT's 0.1), plus the identity;
+    no activation after."""
 
-    def __init__(self, dim: int, norm: str = "instance", use_dropout: bool = False, padding: str = "reflect"):
+    def __init__(self, dim: int, norm: str = "instance", use_dropout: bool = False, padding: str = "reflect",
+                 scale: float = 1.0):
         super().__init__()
+        self.scale = scale
         bias, make_norm = conv_bias(norm), norm_layer(norm)
         pad = nn.ReflectionPad2d if padding == "reflect" else nn.ReplicationPad2d if padding == "replicate" else None
         p = 0 if pad else 1
@@ -33,7 +36,7 @@ class ResnetBlock(nn.Module):
         self.block = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.block(x)
+        return x + self.block(x) * self.scale if self.scale != 1.0 else x + self.block(x)
 
 
 class ResnetGenerator(nn.Module):

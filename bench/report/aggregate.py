@@ -11,10 +11,12 @@ from bench.data.tasks import get_task
 from bench.io import atomic_path, read_json
 from bench.metrics.evaluate import FLOOR
 
-METRICS = ("fid", "kid", "content_acc", "classifier_acc", "lpips_diversity", "psnr", "ssim", "lpips", "l1")
+METRICS = ("fid", "kid", "content_acc", "classifier_acc", "cluster_acc", "lpips_diversity", "psnr", "ssim", "lpips",
+           "l1")
 COST = ("parameters_total", "train_images_per_s", "train_wall_s", "peak_memory_mb", "translate_images_per_s")
 LOWER_IS_BETTER = {"fid", "kid", "lpips", "l1"}
 LABELS = {"fid": "FID", "kid": "KID", "content_acc": "content acc", "classifier_acc": "classifier acc",
+          "cluster_acc": "cluster acc",
           "lpips_diversity": "LPIPS div", "psnr": "PSNR", "ssim": "SSIM", "lpips": "LPIPS", "l1": "L1",
           "parameters_total": "params", "train_wall_s": "train s", "train_images_per_s": "train img/s",
           "translate_images_per_s": "translate img/s", "peak_memory_mb": "peak MB"}
