@@ -41,7 +41,9 @@ Known differences that are the official code's own: its ``BaseModel`` / ``main.p
 (``--cudnn-benchmark on|off`` sets it on both sides instead); on a GPU its networks run inside
 ``nn.DataParallel``. The official ``unet_256`` needs 256 px: at another size the official pix2pix gets the official
 ``UnetGenerator`` with log2(size) down-samplings (``unet_128`` at 128 px), as ours, re-initialised and given a fresh
-Adam as its ``__init__`` does. Parameter counts of every network are printed for both sides and must be equal.
+Adam as its ``__init__`` does. Parameter counts of every network are printed for both sides, and the
+hyper-parameters our side was built with are checked against the official options (``HP_CHECK``); a difference in
+either is printed and makes the exit status 1.
 
     python benchmarks/official_step_time.py --cyclegan-pix2pix PATH --cut PATH --stargan2 PATH
         [--size 64] [--batch N] [--steps 3] [--warmup 1] [--threads 2] [--device cpu] [--methods cut ...]
@@ -142,6 +144,10 @@ OFFICIAL_OPTIONS = {
         lm_path="expr/checkpoints/celeba_lm_mean.npz", print_every=10, sample_every=5000, save_every=10000,
         eval_every=50000),
 }
+# Our hyper-parameters that our profile scales with the image size but the official defaults fix (resnet_9blocks,
+# the basic 3-layer PatchGAN): set to the official values on our side.
+OFFICIAL_SIZES = {"cyclegan": {"n_blocks": 9, "n_layers_d": 3}, "pix2pix": {"n_layers_d": 3},
+                  "cut": {"n_blocks": 9, "n_layers_d": 3}, "stargan2": {}}
 # Official network name → ours (our parameter_counts keys).
 NET_NAMES = {
     "cyclegan": {"G_A": "G_A", "G_B": "G_B", "D_A": "D_A", "D_B": "D_B"},
@@ -149,6 +155,36 @@ NET_NAMES = {
     "cut": {"G": "G", "D": "D", "F": "F"},
     "stargan2": {"generator": "G", "mapping_network": "F", "style_encoder": "E", "discriminator": "D",
                  "generator_ema": "G_ema", "mapping_network_ema": "F_ema", "style_encoder_ema": "E_ema"},
+}
+
+
+def _same(*keys: str) -> dict:
+    return {k: (lambda o, k=k: getattr(o, k)) for k in keys}
+
+
+_RESNET_BLOCKS = {"resnet_9blocks": 9, "resnet_6blocks": 6}
+# Our hyper-parameter → its value in the official options (checked against what our child was built with).
+HP_CHECK = {
+    "cyclegan": {**_same("lr", "beta1", "ngf", "ndf", "norm", "lambda_A", "lambda_B", "pool_size", "gan_mode",
+                         "init_gain"),
+                 "beta2": lambda o: 0.999,  # hard-coded in its Adam calls
+                 "use_dropout": lambda o: not o.no_dropout, "n_blocks": lambda o: _RESNET_BLOCKS[o.netG],
+                 "n_layers_d": lambda o: 3 if o.netD == "basic" else o.n_layers_D,
+                 "lambda_idt": lambda o: o.lambda_identity, "init": lambda o: o.init_type},
+    "pix2pix": {**_same("lr", "beta1", "ngf", "ndf", "norm", "gan_mode", "init_gain"),
+                "beta2": lambda o: 0.999, "use_dropout": lambda o: not o.no_dropout,
+                "n_layers_d": lambda o: 3 if o.netD == "basic" else o.n_layers_D,
+                "lambda_l1": lambda o: o.lambda_L1, "init": lambda o: o.init_type},
+    "cut": {**_same("lr", "beta1", "beta2", "ngf", "ndf", "gan_mode", "init_gain", "nce_idt", "num_patches",
+                    "flip_equivariance"),
+            "n_blocks": lambda o: _RESNET_BLOCKS[o.netG],
+            "n_layers_d": lambda o: 3 if o.netD == "basic" else o.n_layers_D,
+            "antialias": lambda o: not o.no_antialias, "init": lambda o: o.init_type,
+            "lambda_gan": lambda o: o.lambda_GAN, "lambda_nce": lambda o: o.lambda_NCE,
+            "nce_layers": lambda o: [int(i) for i in o.nce_layers.split(",")], "netf_nc": lambda o: o.netF_nc,
+            "nce_t": lambda o: o.nce_T},
+    "stargan2": _same("lr", "f_lr", "beta1", "beta2", "weight_decay", "latent_dim", "style_dim", "hidden_dim",
+                      "lambda_reg", "lambda_sty", "lambda_cyc", "lambda_ds", "ds_iter"),
 }
 # Modules the official code imports that may be missing here; stubbed in the official child only when missing.
 MAY_STUB = ("munch", "ffmpeg", "cv2", "skimage", "skimage.filters", "tqdm", "dominate", "dominate.tags", "visdom")
@@ -198,12 +234,6 @@ def set_cudnn(policy: str) -> None:
 
 
 # -- ours ----------------------------------------------------------------------------------------------------------
-def official_sizes(method: str, size: int) -> dict:
-    """Our hyper-parameters that the official defaults fix regardless of image size (ResNet-9, 3-layer PatchGAN)."""
-    return {"cyclegan": {"n_blocks": 9, "n_layers_d": 3}, "pix2pix": {"n_layers_d": 3},
-            "cut": {"n_blocks": 9, "n_layers_d": 3}, "stargan2": {}}[method]
-
-
 def measure_ours(method: str, size: int, batch: int, steps: int, warmup: int, device_name: str, cudnn: str) -> dict:
     from bench.describe import probe_task
     from bench.method import Method
@@ -214,7 +244,7 @@ def measure_ours(method: str, size: int, batch: int, steps: int, warmup: int, de
     cls = get_method(method)
     task = probe_task(SETTING[method], size, AFHQ_DOMAINS if method == "stargan2" else 2)
     paper = cls.profile(task, "paper")
-    forced = official_sizes(method, size)
+    forced = OFFICIAL_SIZES[method]
     hp = {**paper, **forced, "batch_size": batch}
     model = cls(task, hp, device, PAPER_ITERATIONS)
     batches = make_batches(method, size, batch, device)
@@ -228,7 +258,7 @@ def measure_ours(method: str, size: int, batch: int, steps: int, warmup: int, de
         model.step_schedulers()
 
     s = timed(step, device, warmup, steps)
-    return {"s_per_step": s, "params": model.parameter_counts(), "device": str(device),
+    return {"s_per_step": s, "params": model.parameter_counts(), "device": str(device), "hparams": hp,
             "overrides": {k: f"{v} (paper profile {paper.get(k)})" for k, v in forced.items() if paper.get(k) != v},
             "cudnn_benchmark": torch.backends.cudnn.benchmark}
 
@@ -475,6 +505,13 @@ def compare_params(method: str, ours: dict, official: dict) -> tuple[bool, str]:
     return equal, "; ".join(rows)
 
 
+def compare_hparams(method: str, ours: dict) -> list[str]:
+    """Each checked hyper-parameter of ours that differs from the official option (empty: all equal)."""
+    options = argparse.Namespace(**OFFICIAL_OPTIONS[method])
+    return [f"{key} ours {ours['hparams'].get(key)!r}, official {official(options)!r}"
+            for key, official in HP_CHECK[method].items() if ours["hparams"].get(key) != official(options)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()),
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -534,6 +571,10 @@ def main() -> None:
               f"{official['s_per_step']:.3f} s/step, ours/official {ours['s_per_step'] / official['s_per_step']:.2f}; "
               f"official commit {commit}")
         print(f"  parameters {'equal' if equal else 'DIFFER'}: {params}")
+        differ = compare_hparams(method, ours)
+        results[method]["hparams_differ"] = differ
+        print(f"  hyper-parameters: {len(HP_CHECK[method])} checked against the official options, "
+              + (f"DIFFER: {'; '.join(differ)}" if differ else "all equal"))
         for k, v in ours["overrides"].items():
             print(f"  ours: {k} = {v}, as the official default")
         for note in official["notes"]:
@@ -543,7 +584,7 @@ def main() -> None:
                   f"(imported, not installed, unused in a step)")
         if ours["cudnn_benchmark"] != official["cudnn_benchmark"] and args.device != "cpu":
             print(f"  cudnn.benchmark: ours {ours['cudnn_benchmark']}, official {official['cudnn_benchmark']}")
-        failed |= not equal
+        failed |= not equal or bool(differ)
     if results:
         print(f"{'method':9} {'batch':>5} {'ours s/step':>12} {'official s/step':>16} {'ours/official':>14}  commit")
         for method, r in results.items():
