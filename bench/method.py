@@ -31,7 +31,7 @@ BATCH_STREAMS = frozenset({"target_domain", "reference_pair", "unsupervised"})
 SIZE_HPARAMS = frozenset({"batch_size", "ngf", "ndf", "nef", "n_blocks", "ch", "n_res", "gcn", "dcn",
                           "resnet_filters", "resnet_blocks", "d_widths", "depth", "n_layers_d", "e_blocks", "num_d",
                           "latent_dims", "style_dim", "mlp_dim", "n_downsample", "n_layer", "gen_dim", "dis_dim",
-                          "netf_nc", "latent_dim", "hidden_dim", "base_dim", "max_dim"})
+                          "netf_nc", "latent_dim", "hidden_dim", "base_dim", "max_dim", "dis_max", "guide_dim"})
 _STATE_GROUPS = ("nets", "ema", "optimizers", "schedulers", "pools", "extra")
 
 
