@@ -199,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("tasks", help="list the registered tasks")
     _common(p)
+    p.epilog = "Your own tasks: name a tasks file (bench/data/tasks.schema.yaml) in $I2IBENCH_TASKS."
     p.set_defaults(func=_cmd_tasks)
 
     p = verbs.add_parser("data", help="build the embedded suite or fetch a standard dataset")
@@ -315,6 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "quiet", False):
         progress.enabled = False
     try:
+        from bench.data.user_tasks import register_env_tasks
+
+        register_env_tasks()  # the tasks of $I2IBENCH_TASKS, for every verb
         return args.func(args) or 0
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)

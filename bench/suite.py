@@ -96,8 +96,11 @@ def plan(config: Config) -> list[Job]:
 
     A budget is the config's ``steps`` where it sets one, else the method's profile budget × ``budget_scale``.
     """
+    from bench.data.user_tasks import register_tasks_file
     from bench.train import make_spec
 
+    if config.get("tasks_file"):
+        register_tasks_file(config["tasks_file"])
     profile = config_profile(config)
     scale = float(config.get("budget_scale", 1.0))
     jobs = []

@@ -1,10 +1,12 @@
-"""Shared fixtures: a tiny digits suite (16 px, 200 source digits) built once per test session."""
+"""Shared fixtures: a tiny digits suite (16 px, 200 source digits) and an Inception with random weights, each
+built once per test session."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import torch
 
 from bench.data.digits import DigitsConfig, build_digits
 
@@ -19,6 +21,23 @@ def digits_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_digits(root, TINY)
     return root
 
+
+@pytest.fixture(scope="session")
+def random_inception(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """torch-fidelity's Inception with random weights (no weights can be downloaded here), saved to a file."""
+    from torch_fidelity import feature_extractor_inceptionv3 as fe
+
+    path = tmp_path_factory.mktemp("inception") / "random-inception.pth"
+    orig_load, orig_url = fe.FeatureExtractorInceptionV3.load_state_dict, fe.load_state_dict_from_url
+    fe.FeatureExtractorInceptionV3.load_state_dict = lambda self, sd, strict=True: None
+    fe.load_state_dict_from_url = lambda *a, **k: {}
+    try:
+        torch.manual_seed(0)
+        net = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"])
+    finally:
+        fe.FeatureExtractorInceptionV3.load_state_dict, fe.load_state_dict_from_url = orig_load, orig_url
+    torch.save(net.state_dict(), path)
+    return path
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

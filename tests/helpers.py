@@ -28,3 +28,11 @@ def write_pix2pix_folder(root: Path, n: int = 4, size: int = 20) -> Path:
         for i in range(n):
             write_image(root / split / f"{i}.jpg", (2 * size, size), 100 * i + len(split))
     return root
+
+
+def write_multidomain_folder(root: Path, domains: tuple[str, ...], n: int = 4, size: int = 20) -> Path:
+    for split in ("train", "test"):
+        for d, domain in enumerate(domains):
+            for i in range(n):
+                write_image(root / split / domain / f"{i}.png", (size, size), 1000 * d + 10 * i + len(split))
+    return root

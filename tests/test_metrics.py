@@ -30,24 +30,6 @@ def evalnet_file(digits_root: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return path
 
 
-@pytest.fixture(scope="module")
-def random_inception(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """torch-fidelity's Inception with random weights (no weights can be downloaded here), saved to a file."""
-    from torch_fidelity import feature_extractor_inceptionv3 as fe
-
-    path = tmp_path_factory.mktemp("inception") / "random-inception.pth"
-    orig_load, orig_url = fe.FeatureExtractorInceptionV3.load_state_dict, fe.load_state_dict_from_url
-    fe.FeatureExtractorInceptionV3.load_state_dict = lambda self, sd, strict=True: None
-    fe.load_state_dict_from_url = lambda *a, **k: {}
-    try:
-        torch.manual_seed(0)
-        net = fe.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"])
-    finally:
-        fe.FeatureExtractorInceptionV3.load_state_dict, fe.load_state_dict_from_url = orig_load, orig_url
-    torch.save(net.state_dict(), path)
-    return path
-
-
 def _write_folder(folder: Path, seed: int, n: int, tint: int) -> Path:
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True)

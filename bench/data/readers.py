@@ -112,8 +112,9 @@ def read_split(task: Task, split: str, root: str | Path | None = None) -> Split:
 
         ensure_dataset(task.dataset, root)
     if not base.is_dir():
-        raise DataError(f"{base}: data for task {task.name!r} not found; build it with "
-                        "`python -m bench data digits --out <data root>`")
+        hint = ("build it with `python -m bench data digits --out <data root>`" if task.suite == "digits"
+                else "the folder its tasks file names does not exist")
+        raise DataError(f"{base}: data for task {task.name!r} not found; {hint}")
     size = task.load_size if split == "train" else task.image_size
     if task.setting == "paired":
         sets = read_paired_folder(base / split, task.domains, size, task.labels, task.swap_ab)

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from bench.data.loader import to_float
+from bench.errors import ConfigError
 from bench.metrics.backbones import alexnet_weights
 from bench.metrics.evalnet import DigitNet
 
@@ -40,6 +41,9 @@ class EvalnetLPIPS:
         return total.cpu()
 
 
+MIN_ALEX_SIZE = 32
+
+
 class AlexLPIPS:
     """The ``lpips`` package's LPIPS, AlexNet backbone, version 0.1 (linear layers on)."""
 
@@ -54,6 +58,9 @@ class AlexLPIPS:
 
     @torch.no_grad()
     def __call__(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        if min(a.shape[-2:]) < MIN_ALEX_SIZE:  # AlexNet's pools leave nothing of smaller images
+            raise ConfigError(f"LPIPS with AlexNet needs images of at least {MIN_ALEX_SIZE} px; these are "
+                              f"{a.shape[-1]}×{a.shape[-2]}: score the task at a larger image size")
         return self.model(to_float(a).to(self.device), to_float(b).to(self.device)).flatten().cpu()
 
 

@@ -7,6 +7,7 @@ import shlex
 from snakemake.exceptions import WorkflowError
 
 from bench.data.tasks import get_task
+from bench.data.user_tasks import TASKS_ENV
 from bench.errors import BenchError
 from bench.suite import plan
 
@@ -24,6 +25,8 @@ CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.
 # retrained one (evalnet.path), which the evalnet rule then trains.
 EVALNET = (config.get("evalnet") or {}).get("path")
 
+if config.get("tasks_file"):  # the jobs' `python -m bench` verbs read the user's tasks from here
+    os.environ[TASKS_ENV] = os.path.abspath(config["tasks_file"])
 try:
     JOBS = plan(config)
 except BenchError as err:
