@@ -43,11 +43,15 @@ def _cmd_data_fetch(args: argparse.Namespace) -> None:
     print(ensure_dataset(args.name, args.data_root))
 
 
-def _cmd_data_list(args: argparse.Namespace) -> None:
+def _cmd_datasets(args: argparse.Namespace) -> None:
     from bench.data.standard import all_datasets
+    from bench.defaults import data_root
 
-    _table(("dataset", "layout", "archive", "sha256", "url"),
-           [(e.name, e.layout, e.archive, e.sha256 or "(recorded on first download)", e.url) for e in all_datasets()])
+    root = data_root(args.data_root)
+    rows = [(e.name, e.layout, f"{e.size / 1e6:,.0f} MB" if e.size else "unknown",
+             "yes" if (root / e.name).is_dir() else "no", e.checksum_status(root), e.url or "(user-supplied)")
+            for e in all_datasets()]
+    _table(("dataset", "layout", "size", "here", "checksum", "source"), rows)
 
 
 def _cmd_methods(args: argparse.Namespace) -> None:
@@ -223,8 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("name")
     _common(d)
     d.set_defaults(func=_cmd_data_fetch)
-    d = data.add_parser("list", help="list the standard datasets")
-    d.set_defaults(func=_cmd_data_list)
+
+    p = verbs.add_parser("datasets", help="list the standard datasets: size, source, whether they are here and how "
+                                          "they are verified")
+    _common(p)
+    p.set_defaults(func=_cmd_datasets)
 
     p = verbs.add_parser("methods", help="list the registered methods")
     p.set_defaults(func=_cmd_methods)

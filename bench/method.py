@@ -144,11 +144,15 @@ class Method:
         epochs = cls.paper_epochs
         if isinstance(epochs, dict):
             epochs = epochs.get(task.dataset or task.name, epochs.get("default"))
-        if epochs is None or not task.train_size:
+        from bench.data.readers import train_images
+
+        size = task.train_size or train_images(task)
+        if epochs is None or not size:
             raise ConfigError(f"method {cls.name!r} on task {task.name!r}: no paper budget (epochs or iterations, "
-                              f"and the task's training-set size); set steps in the suite config")
+                              "and the task's training-set size, counted once its data is in place); set steps in "
+                              "the suite config")
         batch = int(cls.profile(task, "paper").get("batch_size", 1))
-        return max(1, math.ceil(epochs * task.train_size / batch))
+        return max(1, math.ceil(epochs * size / batch))
 
     @classmethod
     def notes(cls, task: Task, hparams: dict[str, Any]) -> list[str]:

@@ -14,11 +14,11 @@ from typing import Iterator
 import pytest
 
 from bench.data.download import LOCK_FILE, DatasetEntry, download_dataset
-from bench.data.readers import read_split
-from bench.data.standard import get_dataset
-from bench.data.tasks import Task
-from bench.errors import ChecksumError, UnsafeArchiveError
-from tests.helpers import write_cyclegan_folder, write_pix2pix_folder
+from bench.data.readers import read_split, train_images
+from bench.data.standard import all_datasets, get_dataset
+from bench.data.tasks import Task, get_task
+from bench.errors import ChecksumError, ConfigError, DataError, UnsafeArchiveError
+from tests.helpers import write_cyclegan_folder, write_image, write_pix2pix_folder
 
 
 @pytest.fixture()
@@ -135,3 +135,48 @@ def test_registered_standard_datasets() -> None:
     assert h2z.url.endswith("/cyclegan/datasets/horse2zebra.zip") and h2z.layout == "cyclegan"
     facades = get_dataset("facades")
     assert facades.sha256 is None and facades.archive == "tar.gz" and facades.layout == "pix2pix"
+    assert get_dataset("cyclegan_maps").url.endswith("/cyclegan/datasets/maps.zip")  # maps is pix2pix's
+    assert len(all_datasets()) >= 19
+    for entry in all_datasets():  # every dataset has a task of its name scored on a split it ships
+        task = get_task(entry.name)
+        assert task.dataset == entry.name and task.layout == entry.layout
+        assert entry.manual or (entry.layout == "cyclegan") == bool(entry.sha256 and entry.size)
+
+
+def test_a_user_supplied_dataset_says_where_to_get_it(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"afhq.*no working download address; get AFHQ .*afhq/train/<cat\|dog\|wild>/"):
+        read_split(get_task("afhq"), "train", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    root = tmp_path / "afhq"
+    for split in ("train", "val"):
+        for domain in ("cat", "dog", "wild"):
+            write_image(root / split / domain / "0.png", (20, 20), len(domain))
+    test = read_split(get_task("afhq", 16), "test", tmp_path)  # AFHQ ships val/, which is its test split
+    assert [s.domain for s in test.sets] == ["cat", "dog", "wild"] and all(len(s) == 1 for s in test.sets)
+    assert train_images(get_task("afhq"), tmp_path) == 3
+
+
+def test_paper_budgets_count_the_training_set_where_the_paper_does_not_state_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from methods.cyclegan import CycleGAN
+
+    task = get_task("apple2orange")
+    monkeypatch.setenv("I2IBENCH_DATA", str(tmp_path))
+    with pytest.raises(ConfigError, match="counted once its data is in place"):
+        CycleGAN.budget(task, "paper")
+    write_cyclegan_folder(tmp_path / "apple2orange", n=3)
+    write_image(tmp_path / "apple2orange" / "trainB" / "extra.png", (20, 20), 7)
+    assert CycleGAN.budget(task, "paper") == 200 * 4  # 200 epochs × the larger domain's 4 images ÷ batch 1
+
+
+def test_datasets_lists_size_source_and_checksum_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.cli import main
+
+    (tmp_path / LOCK_FILE).write_text('{"facades": "0123456789abcdef"}')
+    (tmp_path / "horse2zebra").mkdir()
+    assert main(["datasets", "--data-root", str(tmp_path)]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    assert len(rows) >= 19
+    assert "117 MB" in rows["horse2zebra"] and " yes " in rows["horse2zebra"] and "published" in rows["horse2zebra"]
+    assert "recorded on first download (0123456789ab" in rows["facades"]
+    assert "trust on first use" in rows["maps"] and "user-supplied" in rows["afhq"]

@@ -29,9 +29,18 @@ class DatasetEntry:
     name: str
     url: str
     sha256: str | None
-    archive: str  # "zip" or "tar.gz"
-    layout: str  # "pix2pix" or "cyclegan"
+    archive: str  # "zip", "tar.gz", or "" where the user supplies the folder
+    layout: str  # "pix2pix", "cyclegan" or "multidomain"
     size: int | None = None
+    manual: str = ""  # where a dataset with no working address comes from, and how to put it in place
+
+    def checksum_status(self, root: Path) -> str:
+        if self.manual:
+            return "user-supplied (no archive to verify)"
+        if self.sha256:
+            return "published SHA-256"
+        recorded = _lock(root).get(self.name)
+        return f"recorded on first download ({recorded[:12]}…)" if recorded else "trust on first use (not yet fetched)"
 
 
 def fetch(url: str, dest: Path, desc: str) -> str:
@@ -102,6 +111,9 @@ def download_dataset(entry: DatasetEntry, root: str | Path) -> Path:
     target = root / entry.name
     if target.is_dir():
         return target
+    if entry.manual:
+        raise DataError(f"{target}: dataset {entry.name!r} is not there and has no working download address; "
+                        f"{entry.manual}")
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=root))
     try:

@@ -117,11 +117,28 @@ def read_split(task: Task, split: str, root: str | Path | None = None) -> Split:
         raise DataError(f"{base}: data for task {task.name!r} not found; {hint}")
     size = task.load_size if split == "train" else task.image_size
     if task.setting == "paired":
-        sets = read_paired_folder(base / split, task.domains, size, task.labels, task.swap_ab)
+        sets = read_paired_folder(split_folders(task, split, base)[0], task.domains, size, task.labels, task.swap_ab)
         return Split(task, split, sets, paired=True)
-    if task.setting == "unpaired":
-        folders = [base / f"{split}A", base / f"{split}B"]
-    else:
-        folders = [base / split / d for d in task.domains]
-    sets = [read_domain_folder(f, d, size, task.labels) for f, d in zip(folders, task.domains)]
+    sets = [read_domain_folder(f, d, size, task.labels)
+            for f, d in zip(split_folders(task, split, base), task.domains)]
     return Split(task, split, sets, paired=False)
+
+
+def split_folders(task: Task, split: str, base: Path) -> list[Path]:
+    """The image folders of a split in the task's layout: one (A|B images) for paired tasks, one per domain else."""
+    name = task.test_split if split == "test" else split
+    if task.setting == "paired":
+        return [base / name]
+    if task.setting == "unpaired":
+        return [base / f"{name}A", base / f"{name}B"]
+    return [base / name / d for d in task.domains]
+
+
+def train_images(task: Task, root: str | Path | None = None) -> int | None:
+    """Images per training epoch, counted on disk (the larger domain of an unpaired set; all domains of a
+    multi-domain one); None while the data is not in place."""
+    folders = split_folders(task, "train", task.root(root))
+    if not all(f.is_dir() for f in folders):
+        return None
+    counts = [len(list_images(f)) for f in folders]
+    return sum(counts) if task.setting == "multidomain" else max(counts)

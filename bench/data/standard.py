@@ -35,9 +35,39 @@ def ensure_dataset(name: str, root: str | Path | None = None) -> Path:
     return download_dataset(get_dataset(name), data_root(root))
 
 
+PIX2PIX_SETS = ("facades", "cityscapes", "maps", "edges2shoes", "edges2handbags", "night2day")
+# bytes and SHA-256 of the CycleGAN archives as recorded by TensorFlow Datasets (url_checksums/cycle_gan.txt)
+CYCLEGAN_SETS = {
+    "apple2orange": (78456409, "845a191e9af8926408ea597001cd03a452e3300a1f44a79fe329b3d59f6e3eb8"),
+    "cezanne2photo": (279885071, "3a6c10ca21f9485862f1cbd707744b9dc258954a04631271d23a3605eeb63cff"),
+    "cityscapes": (279601602, "d2f6910fd056c1ee9873777ae838e7ac4a2c833598ae62a04188e5ab2f4ea036"),
+    "facades": (35135868, "9a31ebf3a31b9b5cd195dd5bf62e9308e00cb94604d1019e3889ac84248695c0"),
+    "horse2zebra": (116867962, "a74d9d392eecca9966b51287a76ca126af473d9de4f3e8fc0e9cda08fa1730a1"),
+    "iphone2dslr_flower": (339964458, "8fcb5e374d631b107e1d961b8c4cd0a186aa2a4ff3e279923f4c426128de7113"),
+    "maps": (1476754427, "639534f69dbf9f36bef8d6292a7698006361221f83f0285d7c9ca78afe6e8a9e"),
+    "monet2photo": (305231073, "88f91b00fc228f97c9411fbf1880ec1d119c98f1722e4cfcfaa2fb35fac05b04"),
+    "summer2winter_yosemite": (132640856, "167fe1726807a9d22bd106b4a6c0bd7953b688af924ac1bf967439c4961e49f9"),
+    "ukiyoe2photo": (292946532, "02a2a2fb5ecf425ca1bf86aca7304377da64a2a1d3b86df54eb65e4068bf3b08"),
+    "vangogh2photo": (306590349, "362c3473e70be0944bda08d49d660eafdc2854df55d697835b8186d1d79caaff"),
+}
+
+
+def cyclegan_name(name: str) -> str:
+    """The registry name of a CycleGAN archive: its own, or cyclegan_<name> where a pix2pix set has that name."""
+    return f"cyclegan_{name}" if name in PIX2PIX_SETS else name
+
+
 # pix2pix archives: no published checksum, so the first download is recorded (trust on first use).
-register_dataset(DatasetEntry("facades", PIX2PIX_URL.format("facades"), None, "tar.gz", "pix2pix"))
-# CycleGAN archives: SHA-256 and sizes as recorded by TensorFlow Datasets.
+for _name in PIX2PIX_SETS:
+    register_dataset(DatasetEntry(_name, PIX2PIX_URL.format(_name), None, "tar.gz", "pix2pix"))
+for _name, (_size, _sha) in CYCLEGAN_SETS.items():
+    register_dataset(DatasetEntry(cyclegan_name(_name), CYCLEGAN_URL.format(_name), _sha, "zip", "cyclegan", _size))
+# StarGAN v2's sets: the addresses its download.sh names no longer serve them.
 register_dataset(DatasetEntry(
-    "horse2zebra", CYCLEGAN_URL.format("horse2zebra"),
-    "a74d9d392eecca9966b51287a76ca126af473d9de4f3e8fc0e9cda08fa1730a1", "zip", "cyclegan", 116867962))
+    "afhq", "", None, "", "multidomain", manual="get AFHQ (clovaai/stargan-v2, 'Animal Faces-HQ'; its Dropbox link is "
+    "disabled upstream, mirrors exist on Kaggle and Hugging Face) and unpack it so that afhq/train/<cat|dog|wild>/ "
+    "and afhq/val/<cat|dog|wild>/ hold the images, under the data root"))
+register_dataset(DatasetEntry(
+    "celeba_hq", "", None, "", "multidomain", manual="get StarGAN v2's CelebA-HQ (clovaai/stargan-v2, "
+    "celeba_hq.zip; its Dropbox link is disabled upstream) and unpack it so that celeba_hq/train/<female|male>/ "
+    "and celeba_hq/val/<female|male>/ hold the images, under the data root"))

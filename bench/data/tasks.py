@@ -36,6 +36,7 @@ class Task:
     board: str = ""
     description: str = ""
     train_size: int | None = None  # images per training epoch (the larger domain of an unpaired set)
+    test_split: str = "test"  # the folder (prefix) of the split that is scored: some sets ship only val/
 
     def __post_init__(self) -> None:
         if self.setting not in SETTINGS:
@@ -104,9 +105,46 @@ register_task(Task("hand2mnistm_paired", "paired", ("hand", "mnistm"), 32, 32, T
 register_task(Task("digits3", "multidomain", ("hand", "mnistm", "syn"), 32, 32, True, False, "digits3", "digits",
                    description="three digit domains: handwritten, MNIST-M, synthetic fonts"))
 
-# Standard datasets of the paper suite (downloaded on first use).
-register_task(Task("facades", "paired", ("labels", "photo"), 256, 286, False, True, "facades", "paper",
-                   dataset="facades", swap_ab=True, train_size=400,
-                   description="CMP Facades, labels → photo (pix2pix trains it BtoA)"))
-register_task(Task("horse2zebra", "unpaired", ("horse", "zebra"), 256, 286, False, True, "horse2zebra", "paper",
-                   dataset="horse2zebra", train_size=1334, description="ImageNet horses ↔ zebras (CycleGAN)"))
+# Standard datasets of the paper suite (downloaded on first use). Training-set sizes where the papers state them;
+# otherwise counted from the files once the set is in place (``bench.data.readers.train_images``).
+_PAPER = dict(image_size=256, load_size=286, labels=False, flip=True, suite="paper")
+
+
+def _paper_task(name: str, setting: str, domains: tuple[str, str], description: str, **kw) -> Task:
+    return register_task(Task(name, setting, domains, path=name, dataset=name, description=description,
+                              **{**_PAPER, **kw}))
+
+
+_paper_task("facades", "paired", ("labels", "photo"), "CMP Facades, labels → photo (pix2pix, BicycleGAN, LPTN "
+            "as paired; pix2pix trains it BtoA)", swap_ab=True, train_size=400)
+_paper_task("cityscapes", "paired", ("labels", "photo"), "Cityscapes, labels → photo (pix2pix, BtoA; scored on "
+            "val)", swap_ab=True, train_size=2975, test_split="val")
+_paper_task("maps", "paired", ("aerial", "map"), "Google Maps, aerial photo → map (pix2pix; scored on val)",
+            train_size=1096, test_split="val")
+_paper_task("edges2shoes", "paired", ("edges", "shoes"), "UT Zappos50K edges → shoes (pix2pix, BicycleGAN; scored "
+            "on val)", test_split="val")
+_paper_task("edges2handbags", "paired", ("edges", "handbags"), "iGAN handbags, edges → photo (pix2pix, BicycleGAN; "
+            "scored on val)", test_split="val")
+_paper_task("night2day", "paired", ("night", "day"), "Transient Attributes webcams, night → day (pix2pix, "
+            "BicycleGAN)")
+_paper_task("horse2zebra", "unpaired", ("horse", "zebra"), "ImageNet horses ↔ zebras (CycleGAN, CUT, DCLGAN, "
+            "NICE-GAN, GANILLA)", train_size=1334)
+_paper_task("apple2orange", "unpaired", ("apple", "orange"), "ImageNet apples ↔ oranges (CycleGAN)")
+_paper_task("summer2winter_yosemite", "unpaired", ("summer", "winter"), "Flickr Yosemite summer ↔ winter "
+            "(CycleGAN, NICE-GAN)")
+for _painter in ("monet", "cezanne", "ukiyoe", "vangogh"):
+    _paper_task(f"{_painter}2photo", "unpaired", (_painter, "photo"), f"{_painter} paintings ↔ Flickr landscapes "
+                "(CycleGAN; GANILLA's illustration sets are not public)")
+_paper_task("cyclegan_maps", "unpaired", ("aerial", "map"), "the maps set unpaired (CycleGAN)", train_size=1096)
+_paper_task("cyclegan_cityscapes", "unpaired", ("photo", "labels"), "the Cityscapes set unpaired (CycleGAN, CUT, "
+            "DCLGAN)", train_size=2975)
+_paper_task("cyclegan_facades", "unpaired", ("photo", "labels"), "the facades set unpaired (CycleGAN)",
+            train_size=400)
+_paper_task("iphone2dslr_flower", "unpaired", ("iphone", "dslr"), "Flickr flowers, iPhone ↔ DSLR depth of field "
+            "(CycleGAN)")
+register_task(Task("afhq", "multidomain", ("cat", "dog", "wild"), 256, 256, False, True, "afhq", "paper",
+                   dataset="afhq", test_split="val", description="Animal Faces-HQ, cat / dog / wild (StarGAN v2, "
+                   "TUNIT; user-supplied; scored on val)"))
+register_task(Task("celeba_hq", "multidomain", ("female", "male"), 256, 256, False, True, "celeba_hq", "paper",
+                   dataset="celeba_hq", test_split="val", description="CelebA-HQ, female / male (StarGAN v2; "
+                   "user-supplied; scored on val)"))
