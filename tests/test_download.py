@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import http.server
 import io
 import tarfile
 import threading
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+import torch
+from PIL import Image
 
 from bench.data.download import LOCK_FILE, DatasetEntry, download_dataset
 from bench.data.readers import read_split, train_images
 from bench.data.standard import all_datasets, get_dataset
+from bench.data.torchvision_digits import build_pair
 from bench.data.tasks import Task, get_task
 from bench.errors import ChecksumError, ConfigError, DataError, UnsafeArchiveError
 from tests.helpers import write_cyclegan_folder, write_image, write_pix2pix_folder
@@ -136,11 +141,11 @@ def test_registered_standard_datasets() -> None:
     facades = get_dataset("facades")
     assert facades.sha256 is None and facades.archive == "tar.gz" and facades.layout == "pix2pix"
     assert get_dataset("cyclegan_maps").url.endswith("/cyclegan/datasets/maps.zip")  # maps is pix2pix's
-    assert len(all_datasets()) >= 19
+    assert len(all_datasets()) >= 22
     for entry in all_datasets():  # every dataset has a task of its name scored on a split it ships
         task = get_task(entry.name)
         assert task.dataset == entry.name and task.layout == entry.layout
-        assert entry.manual or (entry.layout == "cyclegan") == bool(entry.sha256 and entry.size)
+        assert entry.manual or entry.build or (entry.layout == "cyclegan") == bool(entry.sha256 and entry.size)
 
 
 def test_a_user_supplied_dataset_says_where_to_get_it(tmp_path: Path) -> None:
@@ -176,7 +181,44 @@ def test_datasets_lists_size_source_and_checksum_status(tmp_path: Path, capsys: 
     (tmp_path / "horse2zebra").mkdir()
     assert main(["datasets", "--data-root", str(tmp_path)]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
-    assert len(rows) >= 19
+    assert len(rows) >= 22
     assert "117 MB" in rows["horse2zebra"] and " yes " in rows["horse2zebra"] and "published" in rows["horse2zebra"]
     assert "recorded on first download (0123456789ab" in rows["facades"]
     assert "trust on first use" in rows["maps"] and "user-supplied" in rows["afhq"]
+
+
+class _FakeDigits(torch.utils.data.Dataset):
+    """A stand-in for a torchvision digit set: grey PIL images of ``size`` px and their labels."""
+
+    def __init__(self, n: int, size: int):
+        self.n, self.size = n, size
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> tuple[Image.Image, int]:
+        return Image.new("L", (self.size, self.size), 20 * i), i % 10
+
+
+def test_digit_pairs_are_written_from_torchvision_sets_in_place_or_not_at_all(tmp_path: Path) -> None:
+    sizes = {"mnist": 28, "usps": 16}
+    calls = []
+
+    def fake_load(name: str, split: str, cache: Path) -> _FakeDigits:
+        calls.append((name, split))
+        return _FakeDigits(3 if split == "train" else 2, sizes[name])
+
+    entry = dataclasses.replace(get_dataset("mnist2usps"), build=partial(build_pair, "mnist2usps", load=fake_load))
+    path = download_dataset(entry, tmp_path)
+    assert sorted(calls) == [("mnist", "test"), ("mnist", "train"), ("usps", "test"), ("usps", "train")]
+    split = read_split(get_task("mnist2usps"), "train", tmp_path)
+    assert [len(s) for s in split.sets] == [3, 3] and split.sets[1].labels.tolist() == [0, 1, 2]
+    assert split.sets[0].images.shape[-1] == 32 and path == tmp_path / "mnist2usps"
+
+    def broken(name: str, split: str, cache: Path) -> _FakeDigits:
+        raise DataError(f"download of {name} failed")
+
+    entry = dataclasses.replace(get_dataset("usps2mnist"), build=partial(build_pair, "usps2mnist", load=broken))
+    with pytest.raises(DataError, match="download of usps failed"):
+        download_dataset(entry, tmp_path)
+    assert not (tmp_path / "usps2mnist").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".usps")]
