@@ -10,6 +10,7 @@ import pandas as pd
 from bench.data.tasks import get_task
 from bench.io import atomic_path, read_json
 from bench.metrics.evaluate import FLOOR
+from bench.report.published import add_published
 
 METRICS = ("fid", "kid", "content_acc", "classifier_acc", "cluster_acc", "lpips_diversity", "psnr", "ssim", "lpips",
            "l1")
@@ -85,7 +86,8 @@ def leaderboard(per_seed: pd.DataFrame) -> pd.DataFrame:
     for (board, task, method), group in per_seed.groupby(keys, sort=False):
         first = group.iloc[0]
         hashes = sorted(set(group["protocol_hash"]))
-        row = {"board": board, "task": task, "method": method, "mode": first["mode"], "setting": first["setting"],
+        row = {"board": board, "task": task, "method": method, "method_name": first["method_name"],
+               "mode": first["mode"], "setting": first["setting"],
                "supervision": first["supervision"], "multimodal": bool(first["multimodal"]),
                "seeds": len(group), "steps": int(first["steps"]), "profile": first["profile"],
                "backbone": first["backbone"], "notes": first["notes"]}
@@ -98,7 +100,7 @@ def leaderboard(per_seed: pd.DataFrame) -> pd.DataFrame:
         out.append(row)
     board = pd.DataFrame(out)
     board = board.sort_values(["board", "task", "fid_mean"], na_position="last").reset_index(drop=True)
-    return add_rank_bands(board, "fid")
+    return add_published(add_rank_bands(board, "fid"))
 
 
 def add_rank_bands(board: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -140,16 +142,27 @@ def markdown(board: pd.DataFrame) -> str:
         floor = group["method"] == FLOOR
         group = pd.concat([group[floor].head(1).assign(task="(target train vs test)"), group[~floor]])
         cols = [c for c in METRICS if group[f"{c}_mean"].notna().any()]
-        header = ["method", "FID rank", "seeds", "trained on", "supervision", *[LABELS[c] for c in cols], "params",
-                  "train s", "notes"]
+        published = "published_fid" in group and group["published_fid"].notna().any()
+        header = ["method", "FID rank", "seeds", "trained on", "supervision", *[LABELS[c] for c in cols],
+                  *(["published FID (ours − paper)"] if published else []), "params", "train s", "notes"]
         lines = [f"### test set: {name}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for _, r in group.sort_values("fid_mean", na_position="last").iterrows():
             cells = [r["method"], r["fid_rank"], r["seeds"], r["task"], r["supervision"],
                      *[_fmt(r[f"{c}_mean"], r[f"{c}_std"]) for c in cols],
+                     *([_published_cell(r)] if published else []),
                      _fmt(r["parameters_total_mean"]), _fmt(r["train_wall_s_mean"]), r["notes"] or ""]
             lines.append("| " + " | ".join(str(c) for c in cells) + " |")
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n" + NOTES_LEGEND
+
+
+def _published_cell(row: pd.Series) -> str:
+    """The paper's figure with its source, and our deviation from it (or why there is none)."""
+    if math.isnan(row["published_fid"]):
+        return ""
+    deviation = (f"Δ {row['fid_vs_published']:+.3g}" if not math.isnan(row["fid_vs_published"])
+                 else row["published_note"])
+    return f"{row['published_fid']:.3g} ({row['published_source']}; {deviation})"
 
 
 NOTES_LEGEND = ("\nScores are mean ± sd over seeds. FID rank: the band of ranks a method can take when rows whose "
