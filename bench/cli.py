@@ -83,6 +83,7 @@ def _suite_hparams(config: str | None, method: str) -> dict:
 def _cmd_train(args: argparse.Namespace) -> None:
     from bench.data.tasks import get_task
     from bench.hparams import parse_assignments
+    from bench.runtime import Numerics
     from bench.train import make_spec, train
 
     overrides, steps, profile = {}, args.steps, args.profile
@@ -94,7 +95,8 @@ def _cmd_train(args: argparse.Namespace) -> None:
         profile = profile or config_profile(args.config)
     overrides.update(parse_assignments(args.set))
     profile = profile or ("embedded" if get_task(args.task).suite == "digits" else "paper")
-    spec = make_spec(args.task, args.method, args.seed, steps, overrides, args.image_size, profile)
+    numerics = Numerics(args.tf32, args.autocast, args.channels_last, not args.no_cudnn_benchmark)
+    spec = make_spec(args.task, args.method, args.seed, steps, overrides, args.image_size, profile, numerics=numerics)
     summary = train(spec, args.out, resume=args.resume, device=args.device, threads=args.threads,
                     sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
                     data_root=args.data_root)
@@ -260,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-every", type=int, default=defaults.SAMPLE_EVERY)
     p.add_argument("--checkpoint-every", type=int, default=defaults.CHECKPOINT_EVERY)
     p.add_argument("--log-every", type=int, default=defaults.LOG_EVERY)
+    p.add_argument("--tf32", action="store_true", help="TF32 matmuls and convolutions on the GPU (changes numerics)")
+    p.add_argument("--autocast", choices=("off", "bf16"), default="off", help="bf16 autocast of training steps")
+    p.add_argument("--channels-last", action="store_true", help="channels-last networks and batches")
+    p.add_argument("--no-cudnn-benchmark", action="store_true", help="skip cuDNN's algorithm search (on by default)")
     _common(p, device=True)
     p.set_defaults(func=_cmd_train)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -58,3 +60,45 @@ def set_rng_state(state: dict) -> None:
     np_state = state["numpy"]
     np.random.set_state(("MT19937", np_state["keys"].numpy().astype(np.uint32), np_state["pos"],
                          np_state["has_gauss"], np_state["gauss"]))
+
+
+AUTOCAST = ("off", "bf16")
+
+
+@dataclass(frozen=True)
+class Numerics:
+    """GPU speed switches that can change results, so each is a recorded setting of the run: TF32 matmuls and
+    convolutions, bf16 autocast of the training step, channels-last tensors, and cuDNN's algorithm search."""
+
+    tf32: bool = False
+    autocast: str = "off"
+    channels_last: bool = False
+    cudnn_benchmark: bool = True
+
+    def __post_init__(self) -> None:
+        if self.autocast not in AUTOCAST:
+            raise ConfigError(f"autocast {self.autocast!r}: expected one of {AUTOCAST}")
+
+    def apply(self) -> None:
+        torch.backends.cuda.matmul.allow_tf32 = self.tf32
+        torch.backends.cudnn.allow_tf32 = self.tf32
+        torch.backends.cudnn.benchmark = self.cudnn_benchmark
+
+    def step_context(self, device: torch.device) -> AbstractContextManager:
+        """The context a training step runs in: bf16 autocast on ``device``, or nothing."""
+        return torch.autocast(device.type, dtype=torch.bfloat16) if self.autocast == "bf16" else nullcontext()
+
+    def memory_format(self, value: object) -> object:
+        """``value`` (a 4-d tensor, a module, or a batch dict of them) in channels-last format where switched on."""
+        if not self.channels_last:
+            return value
+        if isinstance(value, dict):
+            return {k: self.memory_format(v) for k, v in value.items()}
+        if isinstance(value, torch.nn.Module):
+            return value.to(memory_format=torch.channels_last)
+        if isinstance(value, torch.Tensor) and value.dim() == 4:
+            return value.contiguous(memory_format=torch.channels_last)
+        return value
+
+    def record(self) -> dict:
+        return asdict(self)

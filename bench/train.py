@@ -23,7 +23,7 @@ from bench.io import read_json, torch_load, torch_save, write_json
 from bench.method import Method
 from bench.progress import progress_bar
 from bench.registry import get_method
-from bench.runtime import pick_device, rng_state, seed_everything, set_rng_state, set_threads
+from bench.runtime import Numerics, pick_device, rng_state, seed_everything, set_rng_state, set_threads
 from bench.samples import render_samples, sample_inputs, save_grid
 
 RUN_FILE = "run.json"
@@ -43,13 +43,15 @@ class RunSpec:
     image_size: int
     hparams: dict[str, Any] = field(default_factory=dict)
     profile: str = "paper"
+    numerics: dict[str, Any] = field(default_factory=dict)  # Numerics switches that differ from the defaults
 
     def resolve(self) -> tuple[Task, type[Method]]:
         return get_task(self.task, self.image_size), get_method(self.method)
 
 
 def make_spec(task_name: str, method_name: str, seed: int, steps: int | None, overrides: dict[str, Any],
-              image_size: int | None = None, profile: str = "paper", budget_scale: float = 1.0) -> RunSpec:
+              image_size: int | None = None, profile: str = "paper", budget_scale: float = 1.0,
+              numerics: Numerics | None = None) -> RunSpec:
     """Validate the task, method, profile, their compatibility and the overrides, before anything is trained.
 
     ``steps=None`` takes the profile's budget (the embedded figure, or the paper's epochs × images ÷ batch)
@@ -62,7 +64,8 @@ def make_spec(task_name: str, method_name: str, seed: int, steps: int | None, ov
     steps = round(cls.budget(task, profile) * budget_scale) if steps is None else steps
     if steps < 0:
         raise ConfigError(f"steps must be ≥ 0; got {steps}")
-    return RunSpec(task.name, cls.name, seed, int(steps), task.image_size, hp, profile)
+    changed = {k: v for k, v in (numerics or Numerics()).record().items() if v != getattr(Numerics(), k)}
+    return RunSpec(task.name, cls.name, seed, int(steps), task.image_size, hp, profile, changed)
 
 
 def load_spec(run_dir: str | Path) -> RunSpec:
@@ -150,12 +153,16 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     write_json(out / RUN_FILE, spec.__dict__)
     dev = pick_device(device)
     n_threads = set_threads(threads)
+    numerics = Numerics(**spec.numerics)
+    numerics.apply()
     seed_everything(spec.seed)
     task, _ = spec.resolve()
     split = read_split(task, "train", data_root)
     test = read_split(task, "test", data_root)
     sampler = batch_sampler(spec, split, dev)
     method = build_method(spec, dev, sampler=sampler)
+    for net in method.all_networks().values():
+        numerics.memory_format(net)
     start, elapsed = 0, 0.0
     if has_ckpt:
         ckpt = torch_load(ckpt_path, map_location=dev)
@@ -181,7 +188,8 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     last_good = start
     for step in bar:
         t0 = time.perf_counter()
-        losses = method.train_step(sampler.batch(step), step)
+        with numerics.step_context(dev):
+            losses = method.train_step(numerics.memory_format(sampler.batch(step)), step)
         method.update_ema()
         method.step_schedulers()
         elapsed += time.perf_counter() - t0
@@ -219,7 +227,8 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     summary = {
         "task": spec.task, "method": spec.method, "seed": spec.seed, "steps": spec.steps,
         "wall_s": elapsed, "train_images_per_s": batch_size * spec.steps / elapsed if elapsed > 0 else None,
-        "device": str(dev), "threads": n_threads, "parameters": method.parameter_counts(), "roles": method.roles(),
+        "device": str(dev), "threads": n_threads, "numerics": numerics.record(),
+        "parameters": method.parameter_counts(), "roles": method.roles(),
         "inference_parameters": method.inference_parameters(),
         "peak_memory_mb": peak_memory_mb(dev), "torch": torch.__version__, "i2ibench": __version__,
         "machine": platform.machine(), "processor": platform.processor() or platform.machine(),

@@ -121,6 +121,7 @@ def _cost(run_dir: Path, translations: dict) -> dict[str, Any]:
     return {"parameters": params, "roles": summary.get("roles", {}), "parameters_total": used,
             "train_images_per_s": summary.get("train_images_per_s"), "train_wall_s": summary.get("wall_s"),
             "peak_memory_mb": summary.get("peak_memory_mb"), "device": summary.get("device"),
+            "numerics": summary.get("numerics", {}),
             "translate_images_per_s": translations.get("translate_images_per_s")}
 
 

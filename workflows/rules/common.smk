@@ -78,6 +78,15 @@ def set_args(w):
     return " ".join(f"--set {shlex.quote(f'{k}={json.dumps(v)}')}" for k, v in job_of(w).hparams.items())
 
 
+def numerics_args():
+    """The config's GPU speed switches as `bench train` flags (each is recorded in the run and its metrics)."""
+    n = {"tf32": False, "autocast": "off", "channels_last": False, "cudnn_benchmark": True,
+         **(config.get("numerics") or {})}
+    return " ".join(filter(None, ["--tf32" if n["tf32"] else "", f"--autocast {n['autocast']}",
+                                  "--channels-last" if n["channels_last"] else "",
+                                  "" if n["cudnn_benchmark"] else "--no-cudnn-benchmark"]))
+
+
 def image_arg():
     return f"--image-size {IMAGE_SIZE}" if IMAGE_SIZE else ""
 

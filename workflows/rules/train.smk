@@ -12,6 +12,7 @@ rule train:
         profile=lambda w: job_of(w).profile,
         sets=set_args,
         image=image_arg(),
+        numerics=numerics_args(),
         sample_every=config.get("sample_every", 200),
         checkpoint_every=config.get("checkpoint_every", 200),
         torch_threads=THREADS["train"],
@@ -25,7 +26,8 @@ rule train:
         f"{LOGS}/benchmarks/train/{{task}}/{{method}}/seed{{seed}}.tsv"
     shell:
         "python -m bench train --task {wildcards.task} --method {wildcards.method} --seed {wildcards.seed} "
-        "--out {params.run} --profile {params.profile} --steps {params.steps} {params.sets} {params.image} --data-root {DATA} "
+        "--out {params.run} --profile {params.profile} --steps {params.steps} {params.sets} {params.image} {params.numerics} "
+        "--data-root {DATA} "
         "--sample-every {params.sample_every} --checkpoint-every {params.checkpoint_every} "
         "--threads {params.torch_threads} --resume --quiet > {log} 2>&1"
 
