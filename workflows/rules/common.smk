@@ -82,7 +82,8 @@ def numerics_args():
     """The config's GPU speed switches as `bench train` flags (each is recorded in the run and its metrics)."""
     n = {"tf32": False, "autocast": "off", "channels_last": False, "cudnn_benchmark": True,
          **(config.get("numerics") or {})}
-    return " ".join(filter(None, ["--tf32" if n["tf32"] else "", f"--autocast {n['autocast']}",
+    return " ".join(filter(None, ["--tf32" if n["tf32"] else "",
+                                  f"--autocast {n['autocast']}" if n["autocast"] != "off" else "",
                                   "--channels-last" if n["channels_last"] else "",
                                   "" if n["cudnn_benchmark"] else "--no-cudnn-benchmark"]))
 
