@@ -64,7 +64,8 @@ def make_spec(task_name: str, method_name: str, seed: int, steps: int | None, ov
     steps = round(cls.budget(task, profile) * budget_scale) if steps is None else steps
     if steps < 0:
         raise ConfigError(f"steps must be ≥ 0; got {steps}")
-    changed = {k: v for k, v in (numerics or Numerics()).record().items() if v != getattr(Numerics(), k)}
+    default = Numerics().record()
+    changed = {k: v for k, v in (numerics or Numerics()).record().items() if v != default[k]}
     return RunSpec(task.name, cls.name, seed, int(steps), task.image_size, hp, profile, changed)
 
 

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torchvision.transforms import v2
 
 from bench.method import Method, Official
-from bench.nn import on_budget, set_requires_grad
+from bench.nn import on_budget, r1_penalty, set_requires_grad
 from bench.nn.stargan2 import he_init
 from bench.nn.tunit import GuidingNet, TunitDiscriminator, TunitGenerator, contrastive_loss, iic_loss
 
@@ -118,8 +118,7 @@ class TUNIT(Method):
             fake = G.decode(G.enc(x), C.moco(x_ref))
         real = x_ref.detach().requires_grad_(True)
         d_real = D(real, y_ref)
-        grad, = torch.autograd.grad(d_real.sum(), real, create_graph=True)
-        r1 = grad.pow(2).flatten(1).sum(1).mean()
+        r1 = 2 * r1_penalty(d_real, real)  # the code's E‖∇‖², without StarGAN v2's ½
         d_loss = F.relu(1 - d_real).mean() + F.relu(1 + D(fake, y_ref)).mean() + hp["w_gp"] * r1
         self.optimizers["D"].zero_grad(set_to_none=True)
         d_loss.backward()

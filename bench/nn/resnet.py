@@ -36,7 +36,7 @@ class ResnetBlock(nn.Module):
         self.block = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.block(x) * self.scale if self.scale != 1.0 else x + self.block(x)
+        return x + self.block(x) * self.scale  # × 1.0 is exact: the plain block is unchanged
 
 
 class ResnetGenerator(nn.Module):

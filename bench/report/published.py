@@ -23,9 +23,9 @@ def add_published(board: pd.DataFrame, figures: pd.DataFrame | None = None, metr
     figures = figures[figures["metric"] == metric].set_index(["task", "method", "mode"])
     value, source, note, delta = [], [], [], []
     for _, row in board.iterrows():
-        key = (row["task"], row["method_name"], row["mode"] if (row["task"], row["method_name"], row["mode"])
-               in figures.index else "")
-        if key not in figures.index:
+        key = next((k for k in ((row["task"], row["method_name"], row["mode"]), (row["task"], row["method_name"], ""))
+                    if k in figures.index), None)  # the row's mode, else a figure for the method as a whole
+        if key is None:
             value.append(math.nan), source.append(""), note.append(""), delta.append(math.nan)
             continue
         fig = figures.loc[key]
