@@ -99,7 +99,8 @@ def _cmd_train(args: argparse.Namespace) -> None:
     spec = make_spec(args.task, args.method, args.seed, steps, overrides, args.image_size, profile, numerics=numerics)
     summary = train(spec, args.out, resume=args.resume, device=args.device, threads=args.threads,
                     sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
-                    data_root=args.data_root)
+                    data_root=args.data_root, stream={"auto": None, "on": True, "off": False}[args.stream],
+                    data_workers=args.data_workers)
     print(json.dumps({k: summary[k] for k in ("task", "method", "steps", "wall_s", "train_images_per_s")}))
 
 
@@ -266,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--autocast", choices=("off", "bf16"), default="off", help="bf16 autocast of training steps")
     p.add_argument("--channels-last", action="store_true", help="channels-last networks and batches")
     p.add_argument("--no-cudnn-benchmark", action="store_true", help="skip cuDNN's algorithm search (on by default)")
+    p.add_argument("--stream", choices=("auto", "on", "off"), default="auto",
+                   help="decode training images per batch instead of holding the split in memory (auto: when it "
+                        f"would take more than {defaults.STREAM_ABOVE_BYTES / 2**30:g} GiB decoded)")
+    p.add_argument("--data-workers", type=int, default=defaults.DATA_WORKERS,
+                   help="DataLoader processes that make batches ahead (same batches; 0: in the training process)")
     _common(p, device=True)
     p.set_defaults(func=_cmd_train)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 DATA_ROOT_ENV = "I2IBENCH_DATA"
 DEFAULT_DATA_ROOT = "resources/data"
 CACHE_ENV = "I2IBENCH_CACHE"
+MIRROR_ENV = "I2IBENCH_MIRROR"  # base URL of a mirror of the standard datasets' archives (same paths, same checksums)
 DEFAULT_CACHE = "resources/cache"
 
 DIGITS_SEED = 0
@@ -22,6 +23,11 @@ SAMPLE_EVERY = 200
 CHECKPOINT_EVERY = 200
 LOG_EVERY = 10
 SAMPLE_INPUTS = 8
+
+# Training splits larger than this when decoded (uint8) are read from disk batch by batch instead of held in
+# memory (`bench train --stream auto`); DataLoader workers decode them (`--data-workers`).
+STREAM_ABOVE_BYTES = 1 << 30
+DATA_WORKERS = 0
 
 DIVERSITY_K = 10
 DIVERSITY_N = 100

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 
 from bench import __version__, defaults
-from bench.data.loader import BatchSampler
+from bench.data.loader import BatchSampler, training_batches
 from bench.data.readers import Split, read_split
 from bench.data.tasks import Task, get_task
 from bench.errors import ConfigError, TrainingDiverged
@@ -141,8 +141,13 @@ def _save_checkpoint(out: Path, method: Method, step: int, elapsed: float) -> No
 def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str | None = None,
           threads: int | None = None, sample_every: int = defaults.SAMPLE_EVERY,
           checkpoint_every: int = defaults.CHECKPOINT_EVERY, log_every: int = defaults.LOG_EVERY,
-          data_root: str | Path | None = None, progress: bool = True) -> dict:
-    """Train ``spec`` into ``out``; with ``resume``, continue from the last checkpoint there if one exists."""
+          data_root: str | Path | None = None, progress: bool = True, stream: bool | None = None,
+          data_workers: int = defaults.DATA_WORKERS) -> dict:
+    """Train ``spec`` into ``out``; with ``resume``, continue from the last checkpoint there if one exists.
+
+    ``stream`` reads the training split from disk batch by batch (None: when it is too large to hold decoded);
+    ``data_workers`` DataLoader processes make the batches ahead. Neither changes a batch.
+    """
     out = Path(out)
     ckpt_path = out / CHECKPOINT
     has_ckpt = ckpt_path.is_file()
@@ -158,8 +163,8 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     numerics.apply()
     seed_everything(spec.seed)
     task, _ = spec.resolve()
-    split = read_split(task, "train", data_root)
-    test = read_split(task, "test", data_root)
+    split = read_split(task, "train", data_root, stream=stream)
+    test = read_split(task, "test", data_root, stream=None)
     sampler = batch_sampler(spec, split, dev)
     method = build_method(spec, dev, sampler=sampler)
     for net in method.all_networks().values():
@@ -187,10 +192,10 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     bar = progress_bar(range(start, spec.steps), initial=start, total=spec.steps, disable=not progress,
                desc=f"{spec.method} on {spec.task}", unit="step", dynamic_ncols=True)
     last_good = start
-    for step in bar:
+    for step, batch in zip(bar, training_batches(sampler, start, spec.steps, data_workers)):
         t0 = time.perf_counter()
         with numerics.step_context(dev):
-            losses = method.train_step(numerics.memory_format(sampler.batch(step)), step)
+            losses = method.train_step(numerics.memory_format(batch), step)
         method.update_ema()
         method.step_schedulers()
         elapsed += time.perf_counter() - t0
@@ -229,6 +234,7 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
         "task": spec.task, "method": spec.method, "seed": spec.seed, "steps": spec.steps,
         "wall_s": elapsed, "train_images_per_s": batch_size * spec.steps / elapsed if elapsed > 0 else None,
         "device": str(dev), "threads": n_threads, "numerics": numerics.record(),
+        "data": {"streamed": not isinstance(split.sets[0].images, torch.Tensor), "workers": data_workers},
         "parameters": method.parameter_counts(), "roles": method.roles(),
         "inference_parameters": method.inference_parameters(),
         "peak_memory_mb": peak_memory_mb(dev), "torch": torch.__version__, "i2ibench": __version__,

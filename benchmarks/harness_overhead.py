@@ -43,15 +43,16 @@ def task_for(cls: type) -> str | None:
 
 
 def harness_step_s(task: str, method: str, steps: int, short: int, every: int, data_root: str,
-                   threads: int) -> float:
-    """Seconds per step of ``bench.train.train``, from two runs that differ by ``steps`` steps."""
+                   threads: int, **train_options) -> float:
+    """Seconds per step of ``bench.train.train`` (with ``train_options``), from two runs that differ by ``steps``
+    steps."""
     walls = []
     for n in (short, short + steps):
         spec = make_spec(task, method, 0, n, {}, profile="embedded")
         with tempfile.TemporaryDirectory() as out:
             t0 = time.perf_counter()
             train(spec, out, threads=threads, sample_every=every, checkpoint_every=every, data_root=data_root,
-                  progress=False)
+                  progress=False, **train_options)
             walls.append(time.perf_counter() - t0)
     return (walls[1] - walls[0]) / steps
 

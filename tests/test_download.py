@@ -26,20 +26,51 @@ from bench.errors import ChecksumError, ConfigError, DataError, UnsafeArchiveErr
 from tests.helpers import write_cyclegan_folder, write_image, write_pix2pix_folder
 
 
+class ArchiveHandler(http.server.BaseHTTPRequestHandler):
+    """Serves the files of ``served``, honouring ``Range: bytes=N-`` (206) like the datasets' servers; a
+    ``<file>.cut`` file holding K makes the next response of that file stop after K bytes of its body (a dropped
+    connection), then disappears."""
+
+    served: Path
+    ranges = True
+
+    def do_GET(self) -> None:
+        path = self.served / self.path.lstrip("/").split("?")[0]
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data, start = path.read_bytes(), 0
+        asked = self.headers.get("Range", "")
+        if self.ranges and asked.startswith("bytes="):
+            start = int(asked[6:].split("-")[0])
+            if start >= len(data):
+                self.send_error(416)
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        body = data[start:]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        cut = path.with_name(path.name + ".cut")
+        if cut.is_file():
+            body = body[:int(cut.read_text())]
+            cut.unlink()
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture()
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """An HTTP server on 127.0.0.1 serving the files of a temporary folder."""
     served = tmp_path / "served"
     served.mkdir()
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(served), **kwargs)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (ArchiveHandler,), {"served": served}))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}", served
@@ -222,3 +253,55 @@ def test_digit_pairs_are_written_from_torchvision_sets_in_place_or_not_at_all(tm
     with pytest.raises(DataError, match="download of usps failed"):
         download_dataset(entry, tmp_path)
     assert not (tmp_path / "usps2mnist").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".usps")]
+
+
+def test_an_interrupted_download_continues_where_it_stopped(server, tmp_path: Path) -> None:
+    url, served = server
+    archive = _zip_folder(write_cyclegan_folder(tmp_path / "src", n=3), "cut2zebra")
+    (served / "cut2zebra.zip").write_bytes(archive)
+    (served / "cut2zebra.zip.cut").write_text(str(len(archive) // 3))
+    entry = DatasetEntry("cut2zebra", f"{url}/cut2zebra.zip", hashlib.sha256(archive).hexdigest(), "zip", "cyclegan",
+                         len(archive))
+    root = tmp_path / "data"
+    with pytest.raises(DataError, match=rf"after {len(archive) // 3:,} .*bytes, kept in .*run again"):
+        download_dataset(entry, root)
+    assert not (root / "cut2zebra").exists()
+    part = root / ".downloads" / "cut2zebra.zip.part"
+    assert part.stat().st_size == len(archive) // 3
+    download_dataset(entry, root)  # the second attempt asks for the rest only
+    assert (root / "cut2zebra" / "trainA").is_dir() and sorted(p.name for p in root.iterdir()) == ["cut2zebra"]
+
+
+def test_a_server_without_ranges_restarts_the_download(server, tmp_path: Path, monkeypatch) -> None:
+    url, served = server
+    monkeypatch.setattr(ArchiveHandler, "ranges", False)
+    archive = _tar_folder(write_pix2pix_folder(tmp_path / "src", n=2), "norange")
+    (served / "norange.tar.gz").write_bytes(archive)
+    (served / "norange.tar.gz.cut").write_text("100")
+    entry = DatasetEntry("norange", f"{url}/norange.tar.gz", hashlib.sha256(archive).hexdigest(), "tar.gz", "pix2pix")
+    with pytest.raises(DataError, match="run again"):
+        download_dataset(entry, tmp_path / "data")
+    download_dataset(entry, tmp_path / "data")
+    assert (tmp_path / "data" / "norange" / "train").is_dir()
+
+
+def test_a_truncated_archive_is_refused_and_nothing_extracted(server, tmp_path: Path) -> None:
+    url, served = server
+    whole = _tar_folder(write_pix2pix_folder(tmp_path / "src", n=3), "short")
+    (served / "short.tar.gz").write_bytes(whole[:len(whole) // 2])  # served whole, but the archive itself is cut
+    entry = DatasetEntry("short", f"{url}/short.tar.gz", None, "tar.gz", "pix2pix")
+    root = tmp_path / "data"
+    with pytest.raises(DataError, match=r"short\.tar\.gz: the archive is truncated or corrupt .* nothing was extracted"):
+        download_dataset(entry, root)
+    assert list(root.iterdir()) == []  # no folder, no partial download, no recorded checksum
+
+
+def test_a_mirror_serves_the_archives_under_their_own_paths(server, tmp_path: Path, monkeypatch) -> None:
+    url, served = server
+    archive = _zip_folder(write_cyclegan_folder(tmp_path / "src", n=1), "m2z")
+    (served / "cyclegan" / "datasets").mkdir(parents=True)
+    (served / "cyclegan" / "datasets" / "m2z.zip").write_bytes(archive)
+    entry = DatasetEntry("m2z", "http://efrosgans.invalid/cyclegan/datasets/m2z.zip",
+                         hashlib.sha256(archive).hexdigest(), "zip", "cyclegan")
+    monkeypatch.setenv("I2IBENCH_MIRROR", url + "/")
+    assert (download_dataset(entry, tmp_path / "data") / "trainB").is_dir()

@@ -88,3 +88,73 @@ def test_unsupervised_batches_withhold_domain_and_class_labels(digits_root: Path
     assert "domain" in labelled and "label" in labelled
     assert "domain" not in hidden and not any(k.startswith("label") for k in hidden)
     assert torch.equal(hidden["x"], labelled["x"])  # the same images: only the labels are withheld
+
+
+def _layouts(root: Path) -> list:
+    """A small task in each of the three layouts, stored larger than trained (random crops) and flipped."""
+    from bench.data.tasks import Task
+    from tests.helpers import write_cyclegan_folder, write_multidomain_folder, write_pix2pix_folder
+
+    write_cyclegan_folder(root / "cg", n=5, size=20)
+    write_pix2pix_folder(root / "p2p", n=5, size=20)
+    write_multidomain_folder(root / "md", ("cat", "dog", "fox"), n=3, size=20)
+    return [(Task("cg", "unpaired", ("x", "y"), 16, 20, False, True, "cg", "test"), frozenset()),
+            (Task("p2p", "paired", ("x", "y"), 16, 20, False, True, "p2p", "test"), frozenset()),
+            (Task("md", "multidomain", ("cat", "dog", "fox"), 16, 20, False, True, "md", "test"),
+             frozenset({"target_domain", "reference_pair"}))]
+
+
+def _same_batch(one: dict, two: dict) -> None:
+    assert one.keys() == two.keys()
+    for key, value in one.items():
+        assert torch.equal(value, two[key]) if isinstance(value, torch.Tensor) else value == two[key], key
+
+
+def test_streamed_splits_give_the_batches_of_in_memory_ones(tmp_path: Path) -> None:
+    from bench.data.lazy import FileImages
+
+    for task, streams in _layouts(tmp_path):
+        held = BatchSampler(read_split(task, "train", tmp_path), 4, seed=2, streams=streams)
+        streamed_split = read_split(task, "train", tmp_path, stream=True)
+        assert all(isinstance(s.images, FileImages) for s in streamed_split.sets)
+        streamed = BatchSampler(streamed_split, 4, seed=2, streams=streams)
+        for step in (0, 1, 7):
+            _same_batch(held.batch(step), streamed.batch(step))
+
+
+def test_worker_processes_make_the_same_batches_in_step_order(tmp_path: Path) -> None:
+    from bench.data.loader import training_batches
+
+    for task, streams in _layouts(tmp_path):
+        sampler = BatchSampler(read_split(task, "train", tmp_path, stream=True), 3, seed=5, streams=streams)
+        inline = list(training_batches(sampler, 4, 9))
+        workers = list(training_batches(sampler, 4, 9, workers=2))
+        assert len(inline) == len(workers) == 5
+        for one, two in zip(inline, workers):
+            _same_batch(one, two)
+
+
+def test_a_split_too_large_to_hold_is_streamed(tmp_path: Path, monkeypatch) -> None:
+    from bench import defaults
+    from bench.data.lazy import FileImages
+
+    task, _ = _layouts(tmp_path)[0]
+    assert isinstance(read_split(task, "train", tmp_path, stream=None).sets[0].images, torch.Tensor)
+    monkeypatch.setattr(defaults, "STREAM_ABOVE_BYTES", 5 * 3 * 20 * 20)  # just under the two domains' 10 images
+    assert isinstance(read_split(task, "train", tmp_path, stream=None).sets[0].images, FileImages)
+
+
+def test_an_unreadable_image_met_while_streaming_stops_with_its_name(tmp_path: Path) -> None:
+    import pytest
+
+    from bench.data.loader import training_batches
+    from bench.errors import DataError
+
+    task, _ = _layouts(tmp_path)[0]
+    sampler = BatchSampler(read_split(task, "train", tmp_path, stream=True), 10, seed=0)
+    bad = tmp_path / "cg" / "trainA" / "trainA_3.png"
+    bad.write_bytes(bad.read_bytes()[:60])  # truncated after the split was listed
+    for workers in (0, 2):
+        with pytest.raises(DataError) as err:
+            list(training_batches(sampler, 0, 2, workers=workers))
+        assert str(err.value).startswith(str(bad)) and "\n" not in str(err.value)

@@ -46,3 +46,27 @@ def test_an_existing_run_is_not_overwritten(digits_root: Path, tmp_path: Path) -
     embedded = make_spec("hand2mnistm", "identity", 0, 2, {}, 16, profile="embedded")
     with pytest.raises(ConfigError, match="holds a run with other settings"):
         train(embedded, tmp_path / "run", resume=True, data_root=digits_root, progress=False)
+
+
+def test_streamed_data_and_worker_processes_train_the_same_weights(digits_root: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = make_spec("hand2mnistm", "cyclegan", 0, 6, {"ngf": 4, "ndf": 4, "n_blocks": 1, "batch_size": 2}, 16)
+    held = train(spec, tmp_path / "held", data_root=digits_root, progress=False, stream=False)
+    original = CycleGAN.train_step
+
+    def interrupted(self, batch, step):
+        if step == 4:
+            raise KeyboardInterrupt
+        return original(self, batch, step)
+
+    monkeypatch.setattr(CycleGAN, "train_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # stopped after the step-3 checkpoint, then resumed through the workers
+        train(spec, tmp_path / "streamed", data_root=digits_root, progress=False, stream=True, data_workers=2,
+              checkpoint_every=3)
+    monkeypatch.setattr(CycleGAN, "train_step", original)
+    assert torch_load(tmp_path / "streamed" / CHECKPOINT)["step"] == 3
+    streamed = train(spec, tmp_path / "streamed", resume=True, data_root=digits_root, progress=False, stream=True,
+                     data_workers=2)
+    assert held["data"] == {"streamed": False, "workers": 0} and streamed["data"] == {"streamed": True, "workers": 2}
+    one, two = (torch_load(tmp_path / run / CHECKPOINT)["method"]["nets"] for run in ("held", "streamed"))
+    assert all(torch.equal(one[net][k], two[net][k]) for net in one for k in one[net])

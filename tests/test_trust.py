@@ -54,7 +54,8 @@ def test_the_paper_suite_inherits_nothing_from_the_embedded_one(tmp_path: Path) 
     trains = re.findall(r"bench train --task (\S+) --method (\S+) --seed \d+ \S+ \S+ --profile (\S+) --steps (\d+) "
                         r"(.*?)--data-root", text)
     assert trains and all(profile == "paper" and "--set" not in rest for _, _, profile, _, rest in trains)
-    assert ("facades", "bicyclegan", "paper", "80000", "") in {(t, m, p, s, r.strip()) for t, m, p, s, r in trains}
+    # the only other flag: four DataLoader workers (it changes no batch)
+    assert ("facades", "bicyclegan", "paper", "80000", "--data-workers 4") in {(t, m, p, s, r.strip()) for t, m, p, s, r in trains}
     assert "hand2mnistm" not in text and "digits" not in re.findall(r"rule (\w+):", text)
 
 

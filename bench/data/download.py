@@ -1,25 +1,36 @@
-"""Download, verify and safely extract dataset archives; a half-finished download never looks finished."""
+"""Download, verify and safely extract dataset archives; a half-finished download never looks finished.
+
+An interrupted transfer keeps its bytes in ``<data root>/.downloads/`` and the next attempt continues them with an
+HTTP range request (from the start where the server does not honour ranges). ``$I2IBENCH_MIRROR`` fetches every
+archive from a mirror (the original address's path under the mirror's base URL) with the same checksums.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import shutil
 import tarfile
 import tempfile
+import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
 
+from bench.defaults import MIRROR_ENV
 from bench.errors import ChecksumError, DataError, UnsafeArchiveError
 from bench.io import write_json
 from bench.progress import progress_bar
 
 LOCK_FILE = "datasets.lock.json"
+PARTIAL_DIR = ".downloads"
 CHUNK = 1 << 20
 
 
@@ -47,23 +58,59 @@ class DatasetEntry:
         return f"recorded on first download ({recorded[:12]}…)" if recorded else "trust on first use (not yet fetched)"
 
 
-def fetch(url: str, dest: Path, desc: str) -> str:
-    """Stream ``url`` to ``dest`` with a progress bar; return the SHA-256 of what was written."""
+def source_url(url: str) -> str:
+    """``url``, or its path under ``$I2IBENCH_MIRROR`` where a mirror is set."""
+    mirror = os.environ.get(MIRROR_ENV)
+    return mirror.rstrip("/") + urllib.parse.urlsplit(url).path if mirror else url
+
+
+def _sha256_of(path: Path) -> hashlib._Hash:
     digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest
+
+
+def fetch(url: str, dest: Path, desc: str, size: int | None = None) -> str:
+    """Stream ``url`` into ``dest`` with a progress bar and return the SHA-256 of the whole file.
+
+    A ``dest`` left by an interrupted attempt is continued (HTTP range request), or restarted where the server
+    sends the whole file. A transfer that ends before the announced (or registered) ``size`` raises DataError and
+    keeps what arrived for the next attempt.
+    """
+    have = dest.stat().st_size if dest.is_file() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
-        with urllib.request.urlopen(url, timeout=60) as resp, dest.open("wb") as out:
-            total = int(resp.headers.get("Content-Length") or 0) or None
-            with progress_bar(total=total, unit="B", unit_scale=True, desc=desc) as bar:
+        with urllib.request.urlopen(request, timeout=60) as resp:
+            resumed = have > 0 and resp.status == 206
+            digest = _sha256_of(dest) if resumed else hashlib.sha256()
+            start = have if resumed else 0
+            length = int(resp.headers.get("Content-Length") or 0)
+            total = start + length if length else size
+            with dest.open("ab" if resumed else "wb") as out, \
+                    progress_bar(total=total, initial=start, unit="B", unit_scale=True, desc=desc) as bar:
                 while chunk := resp.read(CHUNK):
                     out.write(chunk)
                     digest.update(chunk)
                     bar.update(len(chunk))
-    except OSError as err:
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # the kept part is not a prefix the server recognises: start again
+            dest.unlink()
+            return fetch(url, dest, desc, size)
         raise DataError(f"download of {url} failed: {err}") from None
+    except (OSError, http.client.HTTPException) as err:
+        kept = dest.stat().st_size if dest.is_file() else 0
+        raise DataError(f"download of {url} stopped ({type(err).__name__}: {err}) after {kept:,} bytes, kept in "
+                        f"{dest}; run again to continue it") from None
+    got = dest.stat().st_size
+    if total is not None and got < total:
+        raise DataError(f"download of {url} ended after {got:,} of {total:,} bytes, kept in {dest}; "
+                        "run again to continue it")
     return digest.hexdigest()
 
 
-def _checked_member(root: Path, name: str, archive: Path) -> Path:
+def _checked_member(root: Path, name: str, archive: Path | str) -> Path:
     """The path ``name`` would extract to; refuse absolute paths, '..' and anything outside ``root``."""
     pure = PurePosixPath(name.replace("\\", "/"))
     target = (root / pure).resolve()
@@ -73,26 +120,28 @@ def _checked_member(root: Path, name: str, archive: Path) -> Path:
     return target
 
 
-def safe_extract(archive: Path, kind: str, dest: Path) -> None:
-    """Extract ``archive`` into ``dest`` after checking every member stays inside it (no links)."""
+def safe_extract(archive: Path, kind: str, dest: Path, name: str | None = None) -> None:
+    """Extract ``archive`` into ``dest`` after checking every member stays inside it (no links); errors call the
+    archive ``name`` (default: its path)."""
+    name = name or str(archive)
     dest.mkdir(parents=True, exist_ok=True)
     if kind == "zip":
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
-                _checked_member(dest, info.filename, archive)
+                _checked_member(dest, info.filename, name)
                 if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                    raise UnsafeArchiveError(f"{archive}: member {info.filename!r} is a symbolic link")
+                    raise UnsafeArchiveError(f"{name}: member {info.filename!r} is a symbolic link")
             zf.extractall(dest)
     elif kind in ("tar.gz", "tar"):
         with tarfile.open(archive) as tf:
             members = tf.getmembers()
             for m in members:
-                _checked_member(dest, m.name, archive)
+                _checked_member(dest, m.name, name)
                 if not (m.isfile() or m.isdir()):
-                    raise UnsafeArchiveError(f"{archive}: member {m.name!r} is a link or device, not a file")
+                    raise UnsafeArchiveError(f"{name}: member {m.name!r} is a link or device, not a file")
             tf.extractall(dest, members=members, filter="data")
     else:
-        raise DataError(f"{archive}: unknown archive kind {kind!r}")
+        raise DataError(f"{name}: unknown archive kind {kind!r}")
 
 
 def _lock(root: Path) -> dict:
@@ -124,19 +173,33 @@ def download_dataset(entry: DatasetEntry, root: str | Path) -> Path:
         if entry.build is not None:
             os.replace(entry.build(work / "built", root / ".sources"), target)
             return target
-        archive = work / f"{entry.name}.{entry.archive}"
-        actual = fetch(entry.url, archive, f"downloading {entry.name}")
+        url = source_url(entry.url)
+        (root / PARTIAL_DIR).mkdir(exist_ok=True)
+        archive = root / PARTIAL_DIR / f"{entry.name}.{entry.archive}.part"
+        actual = fetch(url, archive, f"downloading {entry.name}", entry.size)
         expected = expected_sha256(entry, root)
         if expected is not None and actual != expected:
-            raise ChecksumError(f"{entry.url}: SHA-256 {actual} does not match the expected {expected}; "
+            archive.unlink()
+            raise ChecksumError(f"{url}: SHA-256 {actual} does not match the expected {expected}; "
                                 "the download was discarded")
         extracted = work / "extracted"
-        safe_extract(archive, entry.archive, extracted)
+        try:
+            safe_extract(archive, entry.archive, extracted, url)
+        except UnsafeArchiveError:
+            archive.unlink()
+            raise
+        except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as err:
+            archive.unlink()
+            raise DataError(f"{url}: the archive is truncated or corrupt ({type(err).__name__}: {err}); it was "
+                            "discarded and nothing was extracted") from None
         children = [p for p in extracted.iterdir() if not p.name.startswith(("__MACOSX", "."))]
         source = children[0] if len(children) == 1 and children[0].is_dir() else extracted
         os.replace(source, target)
+        archive.unlink()
         if entry.sha256 is None and expected is None:
             write_json(root / LOCK_FILE, {**_lock(root), entry.name: actual})
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if (root / PARTIAL_DIR).is_dir() and not any((root / PARTIAL_DIR).iterdir()):
+            (root / PARTIAL_DIR).rmdir()
     return target

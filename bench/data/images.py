@@ -38,6 +38,15 @@ def resize_center_crop(img: Image.Image, size: int) -> Image.Image:
     return img
 
 
+def split_pair(img: Image.Image, path: Path, swap_ab: bool) -> tuple[Image.Image, Image.Image]:
+    """The A and B halves of a side-by-side ``A|B`` image; an image not twice as wide as high is an error."""
+    w, h = img.size
+    if w != 2 * h:
+        raise DataError(f"{path}: a paired image must be twice as wide as high (A|B side by side); got {w}×{h}")
+    left, right = img.crop((0, 0, h, h)), img.crop((h, 0, w, h))
+    return (right, left) if swap_ab else (left, right)
+
+
 def to_tensor(img: Image.Image) -> torch.Tensor:
     """PIL RGB → uint8 tensor 3×H×W."""
     return torch.from_numpy(np.asarray(img, dtype=np.uint8).copy()).permute(2, 0, 1).contiguous()

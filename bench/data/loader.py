@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import torch
+from collections.abc import Iterator
 
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from bench.data.lazy import concat_images
 from bench.data.readers import ImageSet, Split
+from bench.errors import DataError
 
 _MIX = 1_000_003
+_ERROR = "data_error"
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
@@ -50,11 +56,15 @@ class BatchSampler:
         task = split.task
         self.size, self.flip = task.image_size, task.flip
         if split.task.setting == "multidomain":
-            self.pool = ImageSet("all", torch.cat([s.images for s in split.sets]),
+            self.pool = ImageSet("all", concat_images([s.images for s in split.sets]),
                                  [i for s in split.sets for i in s.ids],
                                  torch.cat([s.labels for s in split.sets]) if task.labels else None)
             self.pool_domain = torch.cat([torch.full((len(s),), d, dtype=torch.long)
                                           for d, s in enumerate(split.sets)])
+
+    def on(self, device: torch.device | str) -> BatchSampler:
+        """The same batches, made on ``device``."""
+        return BatchSampler(self.split, self.batch_size, self.seed, device, self.streams)
 
     def _permutation(self, n: int, stream: int, epoch: int) -> torch.Tensor:
         """The order of epoch ``epoch`` of a stream (the latest one per stream is kept: it is reused every batch)."""
@@ -137,3 +147,34 @@ class BatchSampler:
             idx = self._indices(len(s), stream, step)
             out[key], out[f"ids_{key}"], out[f"label_{key}"] = self._take(s, idx, keyed_generator(self.seed, 97 + stream, step))
         return out
+
+
+class _StepBatches(Dataset):
+    """Batch ``step`` of a sampler as a map-style dataset item, for DataLoader workers."""
+
+    def __init__(self, sampler: BatchSampler):
+        self.sampler = sampler
+
+    def __getitem__(self, step: int) -> dict:
+        try:
+            return self.sampler.batch(step)
+        except DataError as err:  # handed to the training process as its one-line message, not a worker traceback
+            return {_ERROR: str(err)}
+
+
+def _to_device(batch: dict, device: torch.device) -> dict:
+    return {k: v.to(device, non_blocking=True) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+
+
+def training_batches(sampler: BatchSampler, start: int, stop: int, workers: int = 0) -> Iterator[dict]:
+    """Batches ``start``…``stop - 1`` in step order. With ``workers``, DataLoader processes make them ahead on
+    the CPU (two batches each); each batch is a pure function of seed and step, so the batches are the same."""
+    if workers <= 0:
+        yield from (sampler.batch(step) for step in range(start, stop))
+        return
+    loader = DataLoader(_StepBatches(sampler.on("cpu")), batch_size=None, sampler=range(start, stop),
+                        num_workers=workers, prefetch_factor=2, pin_memory=sampler.device.type == "cuda")
+    for batch in loader:
+        if _ERROR in batch:
+            raise DataError(batch[_ERROR])
+        yield _to_device(batch, sampler.device)

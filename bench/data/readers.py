@@ -1,4 +1,5 @@
-"""Readers for the three on-disk layouts (pix2pix, CycleGAN, multi-domain), decoded once into memory."""
+"""Readers for the three on-disk layouts (pix2pix, CycleGAN, multi-domain): decoded once into memory, or, for
+splits too large for that, listed and decoded batch by batch (``stream``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import torch
 
-from bench.data.images import list_images, open_rgb, resize_center_crop, to_tensor
+from bench import defaults
+from bench.data.images import list_images, open_rgb, resize_center_crop, split_pair, to_tensor
+from bench.data.lazy import FileImages
 from bench.data.tasks import Task
 from bench.errors import DataError
 from bench.progress import progress_bar
@@ -18,10 +21,11 @@ LABELS_FILE = "labels.csv"
 
 @dataclass
 class ImageSet:
-    """One domain's images of one split: uint8 N×3×S×S, their ids (file stems) and optional labels."""
+    """One domain's images of one split: uint8 N×3×S×S (a tensor, or FileImages that decode the indexed files on
+    demand), their ids (file stems) and optional labels."""
 
     domain: str
-    images: torch.Tensor
+    images: torch.Tensor | FileImages
     ids: list[str]
     labels: torch.Tensor | None
 
@@ -71,38 +75,47 @@ def _decode(files: list[Path], size: int, desc: str) -> list[torch.Tensor]:
             for f in progress_bar(files, desc=desc, leave=False, disable=len(files) < 500)]
 
 
-def read_domain_folder(folder: Path, domain: str, size: int, labels: bool) -> ImageSet:
+def read_domain_folder(folder: Path, domain: str, size: int, labels: bool, stream: bool = False) -> ImageSet:
     """A folder of single images (CycleGAN and multi-domain layouts)."""
     files = list_images(folder)
     label_tensor = read_labels(folder, files) if labels else None
-    images = torch.stack(_decode(files, size, f"reading {folder.name}"))
+    images = FileImages(files, size) if stream else torch.stack(_decode(files, size, f"reading {folder.name}"))
     return ImageSet(domain, images, [f.stem for f in files], label_tensor)
 
 
 def read_paired_folder(folder: Path, domains: tuple[str, ...], size: int, labels: bool,
-                       swap_ab: bool) -> list[ImageSet]:
+                       swap_ab: bool, stream: bool = False) -> list[ImageSet]:
     """A folder of side-by-side ``A|B`` images (pix2pix layout), split into two aligned ImageSets."""
     files = list_images(folder)
     label_tensor = read_labels(folder, files) if labels else None
+    ids = [f.stem for f in files]
+    if stream:
+        return [ImageSet(d, FileImages(files, size, half=k, swap_ab=swap_ab), ids, label_tensor)
+                for k, d in enumerate(domains)]
     halves: tuple[list[torch.Tensor], list[torch.Tensor]] = ([], [])
     for f in progress_bar(files, desc=f"reading {folder.name}", leave=False, disable=len(files) < 500):
-        img = open_rgb(f)
-        w, h = img.size
-        if w != 2 * h:
-            raise DataError(f"{f}: a paired image must be twice as wide as high (A|B side by side); "
-                            f"got {w}×{h}")
-        left, right = img.crop((0, 0, h, h)), img.crop((h, 0, w, h))
-        a, b = (right, left) if swap_ab else (left, right)
+        a, b = split_pair(open_rgb(f), f, swap_ab)
         halves[0].append(to_tensor(resize_center_crop(a, size)))
         halves[1].append(to_tensor(resize_center_crop(b, size)))
-    ids = [f.stem for f in files]
     return [ImageSet(d, torch.stack(half), ids, label_tensor) for d, half in zip(domains, halves)]
 
 
-def read_split(task: Task, split: str, root: str | Path | None = None) -> Split:
+def decoded_bytes(task: Task, split: str, root: str | Path | None = None) -> int | None:
+    """What decoding a split whole would take in memory (uint8 at its stored size); None while it is not on disk."""
+    folders = split_folders(task, split, task.root(root))
+    if not all(f.is_dir() for f in folders):
+        return None
+    size = task.load_size if split == "train" else task.image_size
+    per_image = 3 * size * size * (2 if task.setting == "paired" else 1)
+    return per_image * sum(len(list_images(f)) for f in folders)
+
+
+def read_split(task: Task, split: str, root: str | Path | None = None, stream: bool | None = False) -> Split:
     """Read a task's ``train`` or ``test`` split from its standard layout.
 
     Training images are stored at the load size (random crops come later); test images at the image size.
+    ``stream`` lists the files and decodes them when indexed (memory bounded by the batch, not the split);
+    ``None`` streams a split whose decoded size exceeds ``defaults.STREAM_ABOVE_BYTES``.
     """
     if split not in ("train", "test"):
         raise DataError(f"unknown split {split!r}; expected 'train' or 'test'")
@@ -116,10 +129,13 @@ def read_split(task: Task, split: str, root: str | Path | None = None) -> Split:
                 else "the folder its tasks file names does not exist")
         raise DataError(f"{base}: data for task {task.name!r} not found; {hint}")
     size = task.load_size if split == "train" else task.image_size
+    if stream is None:
+        stream = (decoded_bytes(task, split, root) or 0) > defaults.STREAM_ABOVE_BYTES
     if task.setting == "paired":
-        sets = read_paired_folder(split_folders(task, split, base)[0], task.domains, size, task.labels, task.swap_ab)
+        sets = read_paired_folder(split_folders(task, split, base)[0], task.domains, size, task.labels, task.swap_ab,
+                                  stream)
         return Split(task, split, sets, paired=True)
-    sets = [read_domain_folder(f, d, size, task.labels)
+    sets = [read_domain_folder(f, d, size, task.labels, stream)
             for f, d in zip(split_folders(task, split, base), task.domains)]
     return Split(task, split, sets, paired=False)
 

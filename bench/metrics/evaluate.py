@@ -189,7 +189,7 @@ def evaluate_floor(task_name: str, out: str | Path, *, image_size: int | None = 
     domains), which also computes and caches the real test features that every evaluation of the task reuses.
     """
     task = get_task(task_name, image_size)
-    train, test = read_split(task, "train", data_root), read_split(task, "test", data_root)
+    train, test = read_split(task, "train", data_root, stream=None), read_split(task, "test", data_root)
     ctx = MetricContext.for_task(task, evalnet=evalnet, inception_weights=inception_weights, device=device,
                                  cache_root=cache_root, kid_subsets=kid_subsets)
     targets = [1, 0] if task.setting != "multidomain" else list(range(len(task.domains)))
@@ -197,8 +197,8 @@ def evaluate_floor(task_name: str, out: str | Path, *, image_size: int | None = 
     gen = torch.Generator().manual_seed(seed)
     for t in targets:
         real = test.sets[t]
-        pool = _resize(train.sets[t].images, task.image_size)
-        fake = pool[torch.randperm(len(pool), generator=gen)[:len(real)]]
+        pool = train.sets[t].images
+        fake = _resize(pool[torch.randperm(len(pool), generator=gen)[:len(real)]], task.image_size)
         scores = ctx.fid_kid(fake, real.images, t)
         if ctx.evalnet is not None and real.labels is not None:
             scores["content_acc"] = content_accuracy(ctx.evalnet, real.images, real.labels)

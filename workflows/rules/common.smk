@@ -88,6 +88,13 @@ def numerics_args():
                                   "" if n["cudnn_benchmark"] else "--no-cudnn-benchmark"]))
 
 
+def data_args():
+    """The config's data loading as `bench train` flags, where it differs from the defaults (it changes no batch)."""
+    d = {"stream": "auto", "workers": 0, **(config.get("data") or {})}
+    return " ".join(filter(None, [f"--stream {d['stream']}" if d["stream"] != "auto" else "",
+                                  f"--data-workers {d['workers']}" if d["workers"] else ""]))
+
+
 def image_arg():
     return f"--image-size {IMAGE_SIZE}" if IMAGE_SIZE else ""
 
