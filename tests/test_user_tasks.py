@@ -103,6 +103,9 @@ def test_a_suite_config_plans_jobs_on_declared_tasks(tasks_file: Path) -> None:
     ({"layout": "pix2pix"}, r"task 'my_zebras': layout 'pix2pix' does not hold a unpaired task"),
     ({"domains": ["horse", "zebra", "donkey"]}, r"task 'my_zebras': domains: a unpaired task has exactly two"),
     ({"swap_ab": True}, r"task 'my_zebras': swap_ab applies to paired tasks only"),
+    ({"url": "https://example.org/z.zip"}, r"task 'my_zebras': give either path .* or url .*, not both"),
+    ({"url": "https://example.org/z.rar"}, r"tasks\[0\]\.url: 'https://example.org/z.rar' does not match"),
+    ({"sha256": "0" * 64}, r"task 'my_zebras': sha256 checks a downloaded archive; the task has no url"),
 ])
 def test_a_bad_declaration_names_the_file_task_and_field(change: dict, message: str, tmp_path: Path) -> None:
     path = _write(tmp_path, {**TASKS[1], **change})

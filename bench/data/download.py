@@ -46,6 +46,7 @@ class DatasetEntry:
     size: int | None = None
     manual: str = ""  # where a dataset with no working address comes from, and how to put it in place
     build: Callable[[Path, Path], Path] | None = None  # (out, cache) → out: made from other downloads, not an archive
+    mirrored: bool = True  # a standard archive, fetched from $I2IBENCH_MIRROR where one is set (not a user's own)
 
     def checksum_status(self, root: Path) -> str:
         if self.manual:
@@ -173,7 +174,7 @@ def download_dataset(entry: DatasetEntry, root: str | Path) -> Path:
         if entry.build is not None:
             os.replace(entry.build(work / "built", root / ".sources"), target)
             return target
-        url = source_url(entry.url)
+        url = source_url(entry.url) if entry.mirrored else entry.url
         (root / PARTIAL_DIR).mkdir(exist_ok=True)
         archive = root / PARTIAL_DIR / f"{entry.name}.{entry.archive}.part"
         actual = fetch(url, archive, f"downloading {entry.name}", entry.size)

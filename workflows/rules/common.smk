@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 
 from bench.data.tasks import get_task
 from bench.data.user_tasks import TASKS_ENV
+from bench.defaults import MIRROR_ENV
 from bench.errors import BenchError
 from bench.suite import plan
 
@@ -27,6 +28,8 @@ EVALNET = (config.get("evalnet") or {}).get("path")
 
 if config.get("tasks_file"):  # the jobs' `python -m bench` verbs read the user's tasks from here
     os.environ[TASKS_ENV] = os.path.abspath(config["tasks_file"])
+if config.get("dataset_mirror"):  # and fetch the standard archives from this mirror (same checksums)
+    os.environ[MIRROR_ENV] = config["dataset_mirror"]
 try:
     JOBS = plan(config)
 except BenchError as err:
@@ -111,7 +114,9 @@ def metric_weights_arg():
 def task_data(task):
     """The file or folder that proves a task's data is in place."""
     t = get_task(task)
-    return f"{DATA}/{t.path}/manifest.json" if t.suite == "digits" else f"{DATA}/{t.dataset}"
+    if t.suite == "digits":
+        return f"{DATA}/{t.path}/manifest.json"
+    return f"{DATA}/{t.dataset}" if t.dataset else str(t.root(DATA))  # a user's folder is there already
 
 
 def board_of(w):
