@@ -97,6 +97,9 @@ def _cmd_train(args: argparse.Namespace) -> None:
     profile = profile or ("embedded" if get_task(args.task).suite == "digits" else "paper")
     numerics = Numerics(args.tf32, args.autocast, args.channels_last, not args.no_cudnn_benchmark)
     spec = make_spec(args.task, args.method, args.seed, steps, overrides, args.image_size, profile, numerics=numerics)
+    if args.dry_run:
+        print(json.dumps({"dry_run": True, "out": args.out, **spec.__dict__}))
+        return
     summary = train(spec, args.out, resume=args.resume, device=args.device, threads=args.threads,
                     sample_every=args.sample_every, checkpoint_every=args.checkpoint_every, log_every=args.log_every,
                     data_root=args.data_root, stream={"auto": None, "on": True, "off": False}[args.stream],
@@ -114,9 +117,13 @@ def _cmd_translate(args: argparse.Namespace) -> None:
 
 
 def _cmd_evalnet(args: argparse.Namespace) -> None:
-    from bench.metrics.evalnet import train_evalnet
+    from bench.metrics.evalnet import evalnet_task, train_evalnet
     from bench.runtime import set_threads
 
+    if args.dry_run:
+        print(json.dumps({"dry_run": True, "task": evalnet_task(args.suite), "out": args.out, "seed": args.seed,
+                          "steps": args.steps}))
+        return
     set_threads(args.threads)
     meta = train_evalnet(args.suite, args.out, seed=args.seed, steps=args.steps, data_root=args.data_root)
     print(json.dumps(meta))
@@ -267,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--autocast", choices=("off", "bf16"), default="off", help="bf16 autocast of training steps")
     p.add_argument("--channels-last", action="store_true", help="channels-last networks and batches")
     p.add_argument("--no-cudnn-benchmark", action="store_true", help="skip cuDNN's algorithm search (on by default)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check the task, method, profile and overrides and print the run's settings; train nothing")
     p.add_argument("--stream", choices=("auto", "on", "off"), default="auto",
                    help="decode training images per batch instead of holding the split in memory (auto: when it "
                         f"would take more than {defaults.STREAM_ABOVE_BYTES / 2**30:g} GiB decoded)")
@@ -288,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=defaults.EVALNET_PATH)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, default=defaults.EVALNET_STEPS)
+    p.add_argument("--dry-run", action="store_true", help="check the arguments and print what would be trained")
     _common(p, device=True)
     p.set_defaults(func=_cmd_evalnet)
 

@@ -52,8 +52,8 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
-def run_workflow(config: dict, out: Path, cores: int) -> float:
-    """Run the suite under ``out``; return its wall time in seconds."""
+def run_workflow(config: dict, out: Path, cores: int, dry_run: bool = False) -> float:
+    """Run the suite under ``out`` (or only plan it: ``dry_run``); return its wall time in seconds."""
     out.mkdir(parents=True, exist_ok=True)
     config = {**config, "runs_dir": str(out / "runs"), "results_dir": str(out / "results"),
               "logs_dir": str(out / "logs")}
@@ -62,6 +62,7 @@ def run_workflow(config: dict, out: Path, cores: int) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(REPO),
                     "--configfile", str(path.resolve()), "--cores", str(cores), "--rerun-incomplete", "--keep-going",
+                    *(["--dry-run"] if dry_run else []),
                     str(out.resolve() / "results" / "leaderboard.csv")], check=True)
     return time.perf_counter() - started
 
@@ -85,12 +86,15 @@ def main() -> None:
     parser.add_argument("--sets", nargs=2, default=["0,1", "2,3"], help="two disjoint seed sets (default 0,1 2,3)")
     parser.add_argument("--cores", type=int, default=8)
     parser.add_argument("--out", default="rank-stability", help="folder for the runs, boards and summary")
+    parser.add_argument("--dry-run", action="store_true", help="only show the jobs the run would start")
     args = parser.parse_args()
     sets = seed_sets(args.sets)
     out = Path(args.out).resolve() / args.profile
     config = yaml.safe_load((REPO / PROFILES[args.profile]).read_text())
     config["seeds"] = sorted(sets[0] + sets[1])
-    wall = run_workflow(config, out, args.cores)
+    wall = run_workflow(config, out, args.cores, args.dry_run)
+    if args.dry_run:
+        return
     metrics = sorted((out / "runs").glob("*/*/seed*/metrics.json"))
     per_seed = per_seed_table(read_results(metrics), {})
     boards = [board_of(per_seed, s) for s in sets]

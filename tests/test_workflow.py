@@ -134,11 +134,13 @@ def test_tiny_workflow_end_to_end_with_a_dropped_in_method(tiny_run: Path) -> No
 
 
 def test_snakemake_report_of_a_finished_run_needs_no_cores(tiny_run: Path) -> None:
-    """The README's `--report` command: rules claim a share of --cores, which a report run does not give."""
-    result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(tiny_run / "Snakefile"), "--directory",
-                             str(tiny_run), "--configfile", str(tiny_run / "tiny.yaml"), "--report",
-                             "results/snakemake-report.zip"], capture_output=True, text=True, timeout=300,
-                            cwd=tiny_run)
+    """The README's `--report` command as written, its suite config swapped for the tiny one (rules claim a share of
+    --cores, which a report run does not give)."""
+    from tests.test_readme_commands import readme_commands
+
+    command = next(c for c in readme_commands() if c.startswith("snakemake") and "--report" in c)
+    args = command.replace("config/paper.yaml", str(tiny_run / "tiny.yaml")).split()
+    result = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=300, cwd=tiny_run)
     assert result.returncode == 0, result.stderr[-3000:]
     assert zipfile.is_zipfile(tiny_run / "results" / "snakemake-report.zip")
 

@@ -71,13 +71,18 @@ class DigitNet(nn.Module):
         return x
 
 
+def evalnet_task(suite: str) -> str:
+    """The task whose splits train ``suite``'s evaluation network."""
+    if suite not in SUITE_TASK:
+        raise ConfigError(f"unknown suite {suite!r} for an evaluation network; known: {', '.join(SUITE_TASK)}")
+    return SUITE_TASK[suite]
+
+
 def train_evalnet(suite: str, out: str | Path, *, seed: int = 0, steps: int = defaults.EVALNET_STEPS,
                   batch_size: int = 64, lr: float = 1e-3, data_root: str | Path | None = None,
                   progress: bool = True) -> dict:
     """Train the suite's evaluation network on its training splits; save weights and test accuracies."""
-    if suite not in SUITE_TASK:
-        raise ConfigError(f"unknown suite {suite!r} for an evaluation network; known: {', '.join(SUITE_TASK)}")
-    task = get_task(SUITE_TASK[suite])
+    task = get_task(evalnet_task(suite))
     train_split = read_split(task, "train", data_root)
     size = int(train_split.sets[0].images.shape[-1])
     task = get_task(task.name, size)
