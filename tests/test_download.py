@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -305,3 +306,38 @@ def test_a_mirror_serves_the_archives_under_their_own_paths(server, tmp_path: Pa
                          hashlib.sha256(archive).hexdigest(), "zip", "cyclegan")
     monkeypatch.setenv("I2IBENCH_MIRROR", url + "/")
     assert (download_dataset(entry, tmp_path / "data") / "trainB").is_dir()
+
+
+def test_mnistm_is_made_by_its_recipe_from_mnist_and_bsds500(server, tmp_path: Path, monkeypatch) -> None:
+    from bench.data.torchvision_digits import BSDS500, MnistM, bsds500_photos
+
+    url, served = server
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tf:  # BSR_bsds500.tgz's layout, two photos per split
+        for split in ("train", "test"):
+            for k in range(2):
+                image = io.BytesIO()
+                Image.fromarray(np.random.default_rng(k).integers(0, 256, (40, 48, 3), dtype=np.uint8)).save(
+                    image, format="PNG")
+                info = tarfile.TarInfo(f"BSR/BSDS500/data/images/{split}/{k}.jpg")
+                info.size = len(image.getvalue())
+                tf.addfile(info, io.BytesIO(image.getvalue()))
+    path = served / BSDS500.url.split("/", 3)[3]
+    path.parent.mkdir(parents=True)
+    path.write_bytes(archive.getvalue())
+    monkeypatch.setenv("I2IBENCH_MIRROR", url)
+    photos = bsds500_photos(tmp_path / "cache")
+    assert len(photos) == 2 and photos[0].shape == (40, 48, 3)
+    assert "bsds500" in (tmp_path / "cache" / LOCK_FILE).read_text()  # trust on first use
+    mnistm = MnistM(_FakeDigits(4, 28), photos, "train")
+    for i in range(4):
+        image, label = mnistm[i]
+        out = np.asarray(image).astype(int)
+        assert out.shape == (28, 28, 3) and label == i % 10
+        digit = 20 * i  # the fake digit's flat grey value
+        crops = [np.abs(p[t:t + 28, l:l + 28].astype(int) - digit) for p in photos
+                 for t in range(40 - 27) for l in range(48 - 27)]
+        assert any(np.array_equal(out, c) for c in crops)  # |patch − digit| for one 28×28 patch of a photo
+    again = MnistM(_FakeDigits(4, 28), photos, "train")
+    assert np.array_equal(np.asarray(mnistm[3][0]), np.asarray(again[3][0]))
+    assert not np.array_equal(np.asarray(mnistm[3][0]), np.asarray(MnistM(_FakeDigits(4, 28), photos, "test")[3][0]))

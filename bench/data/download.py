@@ -46,13 +46,14 @@ class DatasetEntry:
     size: int | None = None
     manual: str = ""  # where a dataset with no working address comes from, and how to put it in place
     build: Callable[[Path, Path], Path] | None = None  # (out, cache) → out: made from other downloads, not an archive
+    verified_by: str = ""  # how a built dataset's sources are checked
     mirrored: bool = True  # a standard archive, fetched from $I2IBENCH_MIRROR where one is set (not a user's own)
 
     def checksum_status(self, root: Path) -> str:
         if self.manual:
             return "user-supplied (no archive to verify)"
         if self.build is not None:
-            return "torchvision's MD5s of its sources"
+            return self.verified_by
         if self.sha256:
             return "published SHA-256"
         recorded = _lock(root).get(self.name)

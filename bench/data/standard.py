@@ -6,7 +6,7 @@ from functools import partial
 from pathlib import Path
 
 from bench.data.download import DatasetEntry, download_dataset
-from bench.data.torchvision_digits import PAIRS, SOURCES, build_pair
+from bench.data.torchvision_digits import PAIRS, build_pair, source_name
 from bench.defaults import data_root
 from bench.errors import ConfigError
 
@@ -73,7 +73,10 @@ register_dataset(DatasetEntry(
     "celeba_hq", "", None, "", "multidomain", manual="get StarGAN v2's CelebA-HQ (clovaai/stargan-v2, "
     "celeba_hq.zip; its Dropbox link is disabled upstream) and unpack it so that celeba_hq/train/<female|male>/ "
     "and celeba_hq/val/<female|male>/ hold the images, under the data root"))
-# The digit adaptation pairs (CoGAN, PixelDA), written from torchvision's MNIST, USPS and SVHN.
+# The digit adaptation pairs (CoGAN, PixelDA), written from torchvision's MNIST, USPS and SVHN (and MNIST-M made
+# from MNIST and BSDS500).
 for _name, (_a, _b) in PAIRS.items():
-    register_dataset(DatasetEntry(_name, f"torchvision.datasets.{SOURCES[_a][0]} + {SOURCES[_b][0]}", None, "",
-                                  "cyclegan", build=partial(build_pair, _name)))
+    register_dataset(DatasetEntry(
+        _name, f"{source_name(_a)} + {source_name(_b)}", None, "", "cyclegan", build=partial(build_pair, _name),
+        verified_by="torchvision's MD5s of its sources" + ("; BSDS500 recorded on first download"
+                                                          if "mnistm" in (_a, _b) else "")))

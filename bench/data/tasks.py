@@ -149,7 +149,9 @@ register_task(Task("celeba_hq", "multidomain", ("female", "male"), 256, 256, Fal
                    dataset="celeba_hq", test_split="val", description="CelebA-HQ, female / male (StarGAN v2; "
                    "user-supplied; scored on val)"))
 for _name, _domains, _paper in (("mnist2usps", ("mnist", "usps"), "CoGAN, PixelDA"), ("usps2mnist", ("usps", "mnist"),
-                                 "CoGAN"), ("svhn2mnist", ("svhn", "mnist"), "PixelDA's SVHN experiments")):
+                                 "CoGAN"), ("svhn2mnist", ("svhn", "mnist"), "PixelDA's SVHN experiments"),
+                                ("mnist2mnistm", ("mnist", "mnistm"), "PixelDA")):
     register_task(Task(_name, "unpaired", _domains, 32, 32, True, False, _name, "paper", dataset=_name,
                        description=f"digit adaptation, {_domains[0]} → {_domains[1]} with labels ({_paper}; "
-                                   "torchvision's downloads)"))
+                                   + ("MNIST-M made from MNIST and BSDS500)" if "mnistm" in _domains
+                                      else "torchvision's downloads)")))
