@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,17 @@ def test_the_readme_example_is_a_valid_tasks_file(tmp_path: Path) -> None:
 
 def _env() -> dict:
     return {k: v for k, v in os.environ.items() if k != TASKS_ENV}
+
+
+def test_the_workflow_takes_a_declared_folder_as_it_is(tasks_file: Path, tmp_path: Path) -> None:
+    """A declared folder is the train job's input as it stands: no fetch job for it."""
+    config = tmp_path / "suite.yaml"
+    config.write_text(yaml.safe_dump({"suite": "paper", "profile": "embedded", "tasks": ["my_zebras"],
+                                      "tasks_file": str(tasks_file), "methods": ["cyclegan"], "seeds": [0],
+                                      "method_settings": {"cyclegan": {"steps": 2}}}))
+    out = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory",
+                          str(tmp_path), "-n", "--configfile", str(config), "-p", "results/leaderboard.csv"],
+                         capture_output=True, text=True, env=_env(), timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rules = re.findall(r"^rule (\w+):", out.stdout, re.M)
+    assert "train" in rules and "fetch" not in rules
