@@ -40,7 +40,7 @@ def _cmd_data_digits(args: argparse.Namespace) -> None:
 def _cmd_data_fetch(args: argparse.Namespace) -> None:
     from bench.data.standard import ensure_dataset
 
-    print(ensure_dataset(args.name, args.data_root))
+    print(ensure_dataset(args.name, args.data_root, args.archive))
 
 
 def _cmd_datasets(args: argparse.Namespace) -> None:
@@ -235,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_cmd_data_digits)
     d = data.add_parser("fetch", help="download, verify and extract a standard dataset")
     d.add_argument("name")
+    d.add_argument("--archive", help="extract this archive (.zip, .tar.gz, .tar) you downloaded instead of fetching "
+                                     "one (AFHQ and CelebA-HQ have no working address); checked like a download")
     _common(d)
     d.set_defaults(func=_cmd_data_fetch)
 

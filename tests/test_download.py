@@ -341,3 +341,29 @@ def test_mnistm_is_made_by_its_recipe_from_mnist_and_bsds500(server, tmp_path: P
     again = MnistM(_FakeDigits(4, 28), photos, "train")
     assert np.array_equal(np.asarray(mnistm[3][0]), np.asarray(again[3][0]))
     assert not np.array_equal(np.asarray(mnistm[3][0]), np.asarray(MnistM(_FakeDigits(4, 28), photos, "test")[3][0]))
+
+
+def test_a_user_supplied_archive_is_checked_for_its_layout_and_extracted(tmp_path: Path) -> None:
+    from bench.data.standard import ensure_dataset
+
+    def afhq_zip(path: Path, splits: dict[str, tuple[str, ...]]) -> Path:
+        with zipfile.ZipFile(path, "w") as zf:
+            for split, domains in splits.items():
+                for domain in domains:
+                    image = io.BytesIO()
+                    Image.new("RGB", (20, 20), (len(domain) * 30, 0, 0)).save(image, format="PNG")
+                    zf.writestr(f"afhq/{split}/{domain}/flickr_{domain}_000001.png", image.getvalue())
+        return path
+
+    root = tmp_path / "data"
+    partial = afhq_zip(tmp_path / "partial.zip", {"train": ("cat", "dog", "wild"), "val": ("cat", "dog")})
+    with pytest.raises(DataError, match=r"partial\.zip: the archive has no val/wild/ folder .*nothing was extracted"):
+        ensure_dataset("afhq", root, archive=partial)
+    assert partial.is_file() and list(root.iterdir()) == []  # the user's archive is left as it was
+    full = afhq_zip(tmp_path / "afhq.zip", {"train": ("cat", "dog", "wild"), "val": ("cat", "dog", "wild")})
+    assert ensure_dataset("afhq", root, archive=full) == root / "afhq"
+    assert [len(s) for s in read_split(get_task("afhq", 16), "test", root).sets] == [1, 1, 1]
+    assert "afhq" in (root / LOCK_FILE).read_text() and full.is_file()
+    (tmp_path / "notes.txt").write_text("not an archive")
+    with pytest.raises(DataError, match=r"notes\.txt: not an archive"):
+        ensure_dataset("celeba_hq", root, archive=tmp_path / "notes.txt")

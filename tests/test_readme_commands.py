@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,11 @@ def test_the_bench_commands_run_as_written(tmp_path: Path, torch_home: Path) -> 
     for folder in ("my_outputs", "real_images"):
         for i in range(12):
             write_image(work / folder / f"{i}.png", (32, 32), i + len(folder))
+    with zipfile.ZipFile(work / "afhq.zip", "w") as zf:  # the archive a user fetched for AFHQ, in its layout
+        for split in ("train", "val"):
+            for domain in ("cat", "dog", "wild"):
+                zf.write(write_image(tmp_path / split / domain / "0.png", (32, 32), len(domain)),
+                         f"afhq/{split}/{domain}/0.png")
     env = {**os.environ, "TORCH_HOME": str(torch_home), "I2IBENCH_DATA": str(work / "resources" / "data")}
     env.pop("I2IBENCH_TASKS", None)
     ran = []

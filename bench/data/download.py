@@ -155,49 +155,73 @@ def expected_sha256(entry: DatasetEntry, root: Path) -> str | None:
     return entry.sha256 or _lock(root).get(entry.name)
 
 
-def download_dataset(entry: DatasetEntry, root: str | Path) -> Path:
-    """Make ``root/entry.name`` hold the extracted dataset; download, verify and extract it if missing.
+def archive_kind(path: Path) -> str:
+    """zip, tar.gz or tar, from a file name; anything else is an error."""
+    name = path.name.lower()
+    for suffix, kind in ((".zip", "zip"), (".tar.gz", "tar.gz"), (".tgz", "tar.gz"), (".tar", "tar")):
+        if name.endswith(suffix):
+            return kind
+    raise DataError(f"{path}: not an archive this harness reads (.zip, .tar.gz, .tgz or .tar)")
+
+
+def download_dataset(entry: DatasetEntry, root: str | Path, local: str | Path | None = None,
+                     expect: tuple[str, ...] = ()) -> Path:
+    """Make ``root/entry.name`` hold the extracted dataset; download (or take the ``local`` archive), verify and
+    extract it if missing.
 
     The folder appears only by a final rename, so an interrupted download leaves nothing that looks done.
-    Without a published checksum the first download records its SHA-256 in ``root/datasets.lock.json``
-    and later downloads must match it.
+    Without a published checksum the first archive's SHA-256 is recorded in ``root/datasets.lock.json`` and later
+    ones must match it. ``expect`` names folders the extracted set must hold (its tasks' split folders).
     """
     root = Path(root)
     target = root / entry.name
     if target.is_dir():
         return target
-    if entry.manual:
+    if entry.manual and local is None:
         raise DataError(f"{target}: dataset {entry.name!r} is not there and has no working download address; "
                         f"{entry.manual}")
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=root))
+    downloaded = local is None
     try:
-        if entry.build is not None:
+        if entry.build is not None and downloaded:
             os.replace(entry.build(work / "built", root / ".sources"), target)
             return target
-        url = source_url(entry.url) if entry.mirrored else entry.url
-        (root / PARTIAL_DIR).mkdir(exist_ok=True)
-        archive = root / PARTIAL_DIR / f"{entry.name}.{entry.archive}.part"
-        actual = fetch(url, archive, f"downloading {entry.name}", entry.size)
+        if downloaded:
+            source = source_url(entry.url) if entry.mirrored else entry.url
+            (root / PARTIAL_DIR).mkdir(exist_ok=True)
+            archive, kind = root / PARTIAL_DIR / f"{entry.name}.{entry.archive}.part", entry.archive
+            actual = fetch(source, archive, f"downloading {entry.name}", entry.size)
+        else:
+            archive = Path(local).expanduser()
+            if not archive.is_file():
+                raise DataError(f"{archive}: archive not found")
+            source, kind, actual = str(archive), archive_kind(archive), _sha256_of(archive).hexdigest()
+        discard = archive.unlink if downloaded else (lambda: None)
         expected = expected_sha256(entry, root)
         if expected is not None and actual != expected:
-            archive.unlink()
-            raise ChecksumError(f"{url}: SHA-256 {actual} does not match the expected {expected}; "
-                                "the download was discarded")
+            discard()
+            raise ChecksumError(f"{source}: SHA-256 {actual} does not match the expected {expected}; "
+                                + ("the download was discarded" if downloaded else "nothing was extracted"))
         extracted = work / "extracted"
         try:
-            safe_extract(archive, entry.archive, extracted, url)
+            safe_extract(archive, kind, extracted, source)
         except UnsafeArchiveError:
-            archive.unlink()
+            discard()
             raise
         except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as err:
-            archive.unlink()
-            raise DataError(f"{url}: the archive is truncated or corrupt ({type(err).__name__}: {err}); it was "
-                            "discarded and nothing was extracted") from None
+            discard()
+            raise DataError(f"{source}: the archive is truncated or corrupt ({type(err).__name__}: {err}); "
+                            f"{'it was discarded and ' if downloaded else ''}nothing was extracted") from None
         children = [p for p in extracted.iterdir() if not p.name.startswith(("__MACOSX", "."))]
-        source = children[0] if len(children) == 1 and children[0].is_dir() else extracted
-        os.replace(source, target)
-        archive.unlink()
+        tree = children[0] if len(children) == 1 and children[0].is_dir() else extracted
+        missing = [folder for folder in expect if not (tree / folder).is_dir()]
+        if missing:
+            discard()
+            raise DataError(f"{source}: the archive has no {missing[0]}/ folder (dataset {entry.name!r} needs "
+                            f"{', '.join(f'{f}/' for f in expect)}); nothing was extracted")
+        os.replace(tree, target)
+        discard()
         if entry.sha256 is None and expected is None:
             write_json(root / LOCK_FILE, {**_lock(root), entry.name: actual})
     finally:

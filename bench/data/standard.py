@@ -32,9 +32,16 @@ def all_datasets() -> list[DatasetEntry]:
     return sorted(_DATASETS.values(), key=lambda e: e.name)
 
 
-def ensure_dataset(name: str, root: str | Path | None = None) -> Path:
-    """Download (on first use), verify and extract a registered dataset under the data root."""
-    return download_dataset(get_dataset(name), data_root(root))
+def ensure_dataset(name: str, root: str | Path | None = None, archive: str | Path | None = None) -> Path:
+    """Download (on first use) or take ``archive``, verify and extract a registered dataset under the data root;
+    it must hold the split folders of every task that uses it."""
+    from bench.data.readers import split_folders
+    from bench.data.tasks import all_tasks
+
+    entry = get_dataset(name)
+    expect = tuple(dict.fromkeys(str(folder) for task in all_tasks() if task.dataset == name
+                                 for split in ("train", "test") for folder in split_folders(task, split, Path())))
+    return download_dataset(entry, data_root(root), archive, expect)
 
 
 PIX2PIX_SETS = ("facades", "cityscapes", "maps", "edges2shoes", "edges2handbags", "night2day")
@@ -67,12 +74,14 @@ for _name, (_size, _sha) in CYCLEGAN_SETS.items():
 # StarGAN v2's sets: the addresses its download.sh names no longer serve them.
 register_dataset(DatasetEntry(
     "afhq", "", None, "", "multidomain", manual="get AFHQ (clovaai/stargan-v2, 'Animal Faces-HQ'; its Dropbox link is "
-    "disabled upstream, mirrors exist on Kaggle and Hugging Face) and unpack it so that afhq/train/<cat|dog|wild>/ "
-    "and afhq/val/<cat|dog|wild>/ hold the images, under the data root"))
+    "disabled upstream, mirrors exist on Kaggle and Hugging Face) and give its archive to `python -m bench data fetch "
+    "afhq --archive afhq.zip`, or unpack it so that afhq/train/<cat|dog|wild>/ and afhq/val/<cat|dog|wild>/ hold the "
+    "images, under the data root"))
 register_dataset(DatasetEntry(
     "celeba_hq", "", None, "", "multidomain", manual="get StarGAN v2's CelebA-HQ (clovaai/stargan-v2, "
-    "celeba_hq.zip; its Dropbox link is disabled upstream) and unpack it so that celeba_hq/train/<female|male>/ "
-    "and celeba_hq/val/<female|male>/ hold the images, under the data root"))
+    "celeba_hq.zip; its Dropbox link is disabled upstream) and give it to `python -m bench data fetch celeba_hq "
+    "--archive celeba_hq.zip`, or unpack it so that celeba_hq/train/<female|male>/ and celeba_hq/val/<female|male>/ "
+    "hold the images, under the data root"))
 # The digit adaptation pairs (CoGAN, PixelDA), written from torchvision's MNIST, USPS and SVHN (and MNIST-M made
 # from MNIST and BSDS500).
 for _name, (_a, _b) in PAIRS.items():
