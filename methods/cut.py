@@ -17,7 +17,9 @@ patches per layer, negatives from the same image only. G loss: λ_GAN · LSGAN +
 Deviations: patch locations are drawn with torch's generator instead of NumPy's (the harness seeds and
 checkpoints it). Embedded profile: ngf = ndf = 16, 6 residual blocks (so that layer 16 is still block 5), F's MLPs
 64 wide and 64 patches per layer (the 256-wide heads would cost more than the 16-wide generator; at 32 px the
-deeper layers hold only 64 locations), batch 8, 200 steps (FastCUT 100, half, as its epochs are half CUT's).
+deeper layers hold only 64 locations), batch 8, 200 steps. FastCUT's embedded budget is 1,000 steps, not half of
+CUT's as its paper epochs are: with λ_NCE 10 and no identity loss it first learns to copy its input, and on
+hand2mnistm it scored FID 651 at 100–200 steps, 523 at 400 and 327 at 1,000 (content accuracy 0.98; identity 414).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ class CUT(Method):
 
 class FastCUT(CUT):
     name = "fastcut"
-    embedded_steps = CUT.embedded_steps // 2
+    embedded_steps = 1000
     paper_epochs = 200  # 150 + 50 decay
 
     @classmethod

@@ -20,7 +20,8 @@ image's (layers, 256, 256) stack and fail above batch 1; here each image of a ba
 own, which is the code's computation at batch 1. The similarity stack needs the same number of patches in every
 layer: where a layer has fewer than ``num_patches`` locations (below 64 px) every layer samples that many.
 Patch locations come from torch's generator. Embedded profile: ngf = ndf = 16, 6 residual blocks, F1/F2 64 wide
-and 64 patches per layer (as CUT's), batch 8, 150 steps.
+and 64 patches per layer (as CUT's), batch 8, 400 steps (at 150 it scored FID 564 on hand2mnistm, above
+identity's 414; at 400, 369).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class SimDCL(Method):
     paper = "Han et al., CVPR-W 2021"
     code = "JunlinHan/DCLGAN"
     inference = ("G_A", "G_B")
-    embedded_steps = 150
+    embedded_steps = 400
     paper_epochs = 400  # 200 + 200 decay
     official = Official({"G_A": 11_378_179, "G_B": 11_378_179, "D_A": 2_764_737, "D_B": 2_764_737,
                          "F1": 493_568, "F2": 493_568, "F3": 10_688, "F4": 10_688, "F5": 10_688, "F6": 10_688}, 256,
