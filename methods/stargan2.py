@@ -16,7 +16,8 @@ Deviations: the CelebA-HQ configuration's high-pass path (w_hpf 1, masks from a 
 not included: this is the code's w_hpf 0 (AFHQ) configuration. The diversity weight's decay is placed on the
 budget (over the whole run, as the code's 100k of 100k). Translation runs one image at a time
 (``translates_alone``: the output is unbounded). Embedded profile: first width 16 (the code's
-2^14 / size is 512 at 32 px), widest 128, mapping network 128 wide, style 16, batch 8, 500 steps.
+2^14 / size is 512 at 32 px), widest 128, mapping network 128 wide, style 16, batch 8, 2,000 steps (on digits3
+at 500 steps FID 784 latent / 812 reference, at 2,000 344 / 323, against identity's 444).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class StarGANv2(Method):
     supervision = "domain labels"
     inference = ("G_ema", "F_ema", "E_ema")
     translates_alone = True  # the generator's output is unbounded (no tanh, as the code)
-    embedded_steps = 500
+    embedded_steps = 2000
     paper_iterations = 100_000
     official = Official({"G": 33_892_995, "F": 3_259_072, "E": 20_949_760, "D": 20_852_803}, 256,
                         "clovaai/stargan-v2 core/model.py: Generator(256, 64, w_hpf=0), MappingNetwork(16, 64, 3), "

@@ -20,7 +20,8 @@ pseudo-domain logits, from which the harness reports clustering accuracy.
 Deviations: the guiding network's momentum copy is averaged by the harness after every step with its buffers
 copied each time (the code copies them at each epoch's end); phases are placed on the budget (65k, 66k of 200k).
 Embedded profile: first widths 16 (G, D, guiding network), D at most 128 wide, MLP 64, style 32, K the task's
-number of domains, batch 8, 600 steps.
+number of domains, batch 8, 3,000 steps (on digits3 at 600 steps FID 578, at 1,800 446, at 3,000 274 against
+identity's 444; clustering accuracy 0.65 throughout).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class TUNIT(Method):
     code = "clovaai/tunit"
     supervision = "none"
     inference = ("G_ema", "C_ema")
-    embedded_steps = 600
+    embedded_steps = 3000
     paper_iterations = 200_000
     official = Official({"G": 27_333_763, "C": 9_296_778, "D": 70_935_242}, 128,
                         "clovaai/tunit @405a77c models/: Generator(128, 128), GuidingNet(128, {'cont': 128, "
