@@ -48,9 +48,10 @@ def build_split(root: Path, images: int) -> Path:
     if done.is_file():
         return task_root
     jobs = []
-    for folder, n in (("trainA", images // 2), ("trainB", images - images // 2), ("testA", 8), ("testB", 8)):
+    for k, (folder, n) in enumerate((("trainA", images // 2), ("trainB", images - images // 2), ("testA", 8),
+                                     ("testB", 8))):
         (task_root / folder).mkdir(parents=True, exist_ok=True)
-        jobs += [(task_root / folder / f"{i:06d}.jpg", hash((folder, i)) % 2**31) for i in range(n)]
+        jobs += [(task_root / folder / f"{i:06d}.jpg", 100_000 * k + i) for i in range(n)]
     with Pool(2) as pool:
         pool.map(_write_one, jobs, chunksize=256)
     done.write_text("")

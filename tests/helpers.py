@@ -17,9 +17,9 @@ def write_image(path: Path, size: tuple[int, int], seed: int) -> Path:
 
 
 def write_cyclegan_folder(root: Path, n: int = 4, size: int = 20) -> Path:
-    for split in ("trainA", "trainB", "testA", "testB"):
+    for s, split in enumerate(("trainA", "trainB", "testA", "testB")):
         for i in range(n):
-            write_image(root / split / f"{split}_{i}.png", (size, size), hash((split, i)) % 2**32)
+            write_image(root / split / f"{split}_{i}.png", (size, size), 1000 * s + i)
     return root
 
 
