@@ -26,7 +26,7 @@ from typing import Callable
 
 from bench.defaults import MIRROR_ENV
 from bench.errors import ChecksumError, DataError, UnsafeArchiveError
-from bench.io import write_json
+from bench.io import sha256_file, write_json
 from bench.progress import progress_bar
 
 LOCK_FILE = "datasets.lock.json"
@@ -196,7 +196,7 @@ def download_dataset(entry: DatasetEntry, root: str | Path, local: str | Path | 
             archive = Path(local).expanduser()
             if not archive.is_file():
                 raise DataError(f"{archive}: archive not found")
-            source, kind, actual = str(archive), archive_kind(archive), _sha256_of(archive).hexdigest()
+            source, kind, actual = str(archive), archive_kind(archive), sha256_file(archive)
         discard = archive.unlink if downloaded else (lambda: None)
         expected = expected_sha256(entry, root)
         if expected is not None and actual != expected:

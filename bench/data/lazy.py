@@ -45,7 +45,7 @@ class FileImages:
         if isinstance(index, int):
             return self.decode(index)
         if isinstance(index, slice):
-            index = list(range(len(self.files)))[index]
+            index = range(len(self.files))[index]
         elif isinstance(index, torch.Tensor):
             index = index.tolist()
         return torch.stack([self.decode(i) for i in index])

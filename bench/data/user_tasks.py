@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import yaml
 
-from bench.data.download import DatasetEntry
+from bench.data.download import DatasetEntry, archive_kind
 from bench.data.standard import all_datasets, register_dataset
 from bench.data.tasks import LAYOUTS, Task, get_task, register_task
 from bench.errors import ConfigError
@@ -72,8 +73,8 @@ def _task(entry: dict, path: Path) -> tuple[Task, DatasetEntry | None]:
     dataset = None
     if "url" in entry:
         url = entry["url"]
-        kind = "zip" if url.endswith(".zip") else "tar" if url.endswith(".tar") else "tar.gz"
-        dataset = DatasetEntry(name, url, entry.get("sha256"), kind, LAYOUTS[setting], entry.get("size"), mirrored=False)
+        dataset = DatasetEntry(name, url, entry.get("sha256"), archive_kind(Path(urlsplit(url).path)), LAYOUTS[setting],
+                               entry.get("size"), mirrored=False)
         folder = Path(name)  # under the data root
     else:
         folder = Path(entry["path"]).expanduser()
