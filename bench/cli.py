@@ -69,7 +69,7 @@ def _cmd_describe(args: argparse.Namespace) -> None:
     profile = "paper" if args.paper else args.profile
     overrides = {} if args.paper else _suite_hparams(args.config, args.method)
     overrides.update(parse_assignments(args.set))
-    print(json.dumps(describe(args.method, args.image_size, overrides, profile), indent=2))
+    print(json.dumps(describe(args.method, args.image_size, overrides, profile, task_name=args.task), indent=2))
 
 
 def _suite_hparams(config: str | None, method: str) -> dict:
@@ -250,7 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("describe", help="parameter counts of a method's networks, as JSON")
     p.add_argument("method")
-    p.add_argument("--image-size", type=int, default=256)
+    p.add_argument("--image-size", type=int, help="image size (default: the task's, else 256)")
+    p.add_argument("--task", help="count on this registered task's setting and domains (default: a stand-in task "
+                                  "of the method's first setting, two or three domains)")
     p.add_argument("--profile", choices=defaults.PROFILES, default="embedded", help="the method's profile (default embedded)")
     p.add_argument("--paper", action="store_true", help="the paper's configuration: --profile paper, no suite config")
     p.add_argument("--config", default="config/config.yaml", help="suite config whose overrides apply without --paper")

@@ -66,8 +66,10 @@ def inference_mode(method: Method) -> Iterator[None]:
 
 
 def translate_batch(method: Method, x: torch.Tensor, *, source: int, target: int, mode: str, seed: int,
-                    keys: Sequence[int], reference: torch.Tensor | None = None) -> torch.Tensor:
-    """``method``'s translation of ``x`` (its images named by ``keys``) in ``mode``; see the module docstring."""
+                    keys: Sequence[int], reference: torch.Tensor | None = None,
+                    attrs: torch.Tensor | None = None) -> torch.Tensor:
+    """``method``'s translation of ``x`` (its images named by ``keys``) in ``mode``, to the target attribute
+    vectors ``attrs`` on attribute tasks; see the module docstring."""
     if mode not in method.modes:
         raise ConfigError(f"method {method.name!r} translates in {list(method.modes)}, not {mode!r}")
     if (mode == "reference") != (reference is not None):
@@ -76,16 +78,18 @@ def translate_batch(method: Method, x: torch.Tensor, *, source: int, target: int
     with inference_mode(method):
         if not (method.keeps_train_mode or method.translates_alone):
             torch.manual_seed(mix_seed(seed))
-            return _call(method, x, source, target, mode, Noise(seed, keys, method.device), reference)
+            return _call(method, x, source, target, mode, Noise(seed, keys, method.device), reference, attrs)
         outs = []
         for i, key in enumerate(keys):  # batch statistics and dropout masks of this image alone
             torch.manual_seed(mix_seed(seed, key))
             ref = reference[i:i + 1] if reference is not None else None
-            outs.append(_call(method, x[i:i + 1], source, target, mode, Noise(seed, [key], method.device), ref))
+            one = attrs[i:i + 1] if attrs is not None else None
+            outs.append(_call(method, x[i:i + 1], source, target, mode, Noise(seed, [key], method.device), ref, one))
         return torch.cat(outs) if outs else x[:0]
 
 
 def _call(method: Method, x: torch.Tensor, source: int, target: int, mode: str, noise: Noise,
-          reference: torch.Tensor | None) -> torch.Tensor:
+          reference: torch.Tensor | None, attrs: torch.Tensor | None) -> torch.Tensor:
+    edit = {"attrs": attrs} if attrs is not None else {}
     return method.translate(x, source=source, target=target, mode=mode,
-                            noise=None if mode == "deterministic" else noise, reference=reference)
+                            noise=None if mode == "deterministic" else noise, reference=reference, **edit)

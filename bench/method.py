@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from torch import nn
 
-from bench.data.tasks import Task
+from bench.data.tasks import MULTI_TARGET, Task
 from bench.defaults import PROFILES
 from bench.errors import ConfigError
 from bench.nn.pool import ImagePool
@@ -110,7 +110,9 @@ class Method:
         """Translate ``x`` in [-1, 1] from domain ``source`` to ``target`` in ``mode``.
 
         The harness calls it in eval mode under ``no_grad``; ``noise`` draws each image's own random numbers
-        (latent modes), ``reference`` holds one target-domain image per input (reference mode).
+        (latent modes), ``reference`` holds one target-domain image per input (reference mode). On ``attributes``
+        tasks the harness also passes ``attrs``, each input's target attribute vector (the source's with the
+        direction's edit made), so a method that declares that setting takes an ``attrs`` keyword.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement translate")
 
@@ -181,7 +183,7 @@ class Method:
     @classmethod
     def task_directions(cls, task: Task) -> list[tuple[int, int]]:
         """The (source, target) pairs this method translates on ``task``; the first is the main one."""
-        if cls.directions == "a2b" and task.setting != "multidomain":
+        if cls.directions == "a2b" and task.setting not in MULTI_TARGET:
             return task.directions[:1]
         return task.directions
 

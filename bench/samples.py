@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 from torchvision.utils import make_grid, save_image
 
+from bench.data.attributes import edit_attributes
 from bench.data.loader import to_float
 from bench.data.readers import Split
 from bench.defaults import SAMPLE_INPUTS
@@ -20,12 +21,14 @@ SAMPLE_SEEDS = 3
 
 @dataclass
 class SampleInputs:
-    """Test inputs of the main direction spread over the set, their keys, references and ground truth."""
+    """Test inputs of the main direction spread over the set, their keys, references, ground truth and, on
+    attribute tasks, their target attribute vectors."""
 
     inputs: torch.Tensor
     keys: list[int]
     references: torch.Tensor
     truth: torch.Tensor | None
+    attrs: torch.Tensor | None = None
 
 
 def sample_inputs(test: Split, n: int = SAMPLE_INPUTS) -> SampleInputs:
@@ -33,7 +36,8 @@ def sample_inputs(test: Split, n: int = SAMPLE_INPUTS) -> SampleInputs:
     idx = torch.linspace(0, len(source) - 1, min(n, len(source))).long()
     refs = reference_indices(len(source), len(target), 0, 0, 1)[idx]
     truth = to_float(target.images[idx]) if test.paired else None
-    return SampleInputs(to_float(source.images[idx]), idx.tolist(), to_float(target.images[refs]), truth)
+    attrs = edit_attributes(test.task, source.attrs[idx], 1) if source.attrs is not None else None
+    return SampleInputs(to_float(source.images[idx]), idx.tolist(), to_float(target.images[refs]), truth, attrs)
 
 
 def render_samples(method: Method, samples: SampleInputs) -> torch.Tensor:
@@ -42,9 +46,10 @@ def render_samples(method: Method, samples: SampleInputs) -> torch.Tensor:
     mode = method.modes[0]
     x = samples.inputs.to(method.device)
     ref = samples.references.to(method.device) if mode == "reference" else None
+    attrs = samples.attrs.to(method.device) if samples.attrs is not None else None
     seeds = range(SAMPLE_SEEDS) if mode != "deterministic" else [0]
     outs = [translate_batch(method, x, source=source, target=target, mode=mode, seed=s, keys=samples.keys,
-                            reference=ref).float().cpu().clamp(-1, 1) for s in seeds]
+                            reference=ref, attrs=attrs).float().cpu().clamp(-1, 1) for s in seeds]
     columns = [samples.inputs] + ([samples.references] if ref is not None else []) + outs
     columns += [samples.truth] if samples.truth is not None else []
     rows = torch.stack(columns, 1).flatten(0, 1)

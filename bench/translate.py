@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from bench import defaults
+from bench.data.attributes import edit_attributes
 from bench.data.loader import to_float, to_uint8
 from bench.data.readers import ImageSet, read_split
 from bench.errors import ConfigError
@@ -35,7 +36,10 @@ def translate_set(method: Method, src: ImageSet, refs: ImageSet | None, *, sourc
         keys = list(range(i, min(i + batch_size, len(src))))
         x = to_float(src.images[keys]).to(method.device)
         ref = to_float(refs.images[picks[keys]]).to(method.device) if picks is not None else None
-        y = translate_batch(method, x, source=source, target=target, mode=mode, seed=seed, keys=keys, reference=ref)
+        attrs = (edit_attributes(method.task, src.attrs[keys], target).to(method.device)
+                 if src.attrs is not None else None)
+        y = translate_batch(method, x, source=source, target=target, mode=mode, seed=seed, keys=keys, reference=ref,
+                            attrs=attrs)
         outs.append(to_uint8(y).cpu())
     images = torch.cat(outs) if outs else torch.empty(0, 3, 0, 0, dtype=torch.uint8)
     return images, ([refs.ids[j] for j in picks.tolist()] if picks is not None else [])
@@ -73,7 +77,8 @@ def translate_run(run_dir: str | Path, out: str | Path, *, k: int = defaults.DIV
             seconds, count = seconds + time.perf_counter() - t0, count + len(images)
             entry = {"source": source, "target": target, "mode": mode, "ids": list(src.ids), "images": images,
                      "reference_ids": ref_ids}
-            subset = ImageSet(src.domain, src.images[:n_diverse], src.ids[:n_diverse], None)
+            subset = ImageSet(src.domain, src.images[:n_diverse], src.ids[:n_diverse], None,
+                              src.attrs[:n_diverse] if src.attrs is not None else None)
             k_mode = k if mode != "deterministic" else 2
             draws = [translate_set(method, subset, refs, seed=s, desc=f"sampling {name} ({s + 1}/{k_mode})", **run)
                      for s in range(k_mode)]

@@ -6,10 +6,12 @@ conditioned on the target domain as extra input channels (the one-hot label tile
 2 stride-2 convs → 6 residual blocks → 2 transposed convs → conv7 → tanh, affine instance norm, no conv biases,
 zero padding. The discriminator: 6 stride-2 convs (64 → 2048, LeakyReLU 0.01, no norm), a 3×3 source head (a
 patch map) and a domain-classification head whose kernel spans the remaining map. Losses: WGAN-GP (λ_gp 10),
-domain classification (λ_cls 1; softmax cross-entropy for exclusive domains, as the code's RaFD branch),
-reconstruction ‖x − G(G(x, c'), c)‖₁ (λ_rec 10). Target domains: a random permutation of the batch's own labels.
+domain classification (λ_cls 1; softmax cross-entropy for exclusive domains, as the code's RaFD branch; on
+attribute tasks such as CelebA, binary cross-entropy summed over the attributes and averaged over the batch, as
+its CelebA branch), reconstruction ‖x − G(G(x, c'), c)‖₁ (λ_rec 10). Target labels: a random permutation of the
+batch's own labels (one-hot domains, or attribute vectors on CelebA: black / blond / brown hair, male, young).
 Adam lr 1e-4, (0.5, 0.999), batch 16; the generator steps every 5th critic step (n_critic 5); 200k iterations.
-Domains are one-hot vectors, so CelebA's multi-attribute form (a label vector, BCE) fits the same networks.
+At test time on CelebA each direction sets one attribute (a hair colour replaces the others) or clears one.
 
 Deviations: the paper decays the lr linearly to zero over the second half; the code's decrement (lr/100k every
 1k iterations) leaves 99.9 % of it, so this module follows the paper. The code keeps instance-norm running
@@ -79,7 +81,7 @@ class StarDiscriminator(nn.Module):
 
 class StarGAN(Method):
     name = "stargan"
-    settings = frozenset({"multidomain"})
+    settings = frozenset({"multidomain", "attributes"})
     directions = "all"
     paper = "Choi et al., CVPR 2018"
     code = "yunjey/stargan"
@@ -102,7 +104,8 @@ class StarGAN(Method):
 
     def __init__(self, task, hparams, device="cpu", steps=1):
         super().__init__(task, hparams, device, steps)
-        hp, self.c_dim = self.hp, len(task.domains)
+        hp = self.hp
+        self.c_dim = len(task.attributes) if task.setting == "attributes" else len(task.domains)
         self.G = self.to_device(StarGenerator(self.c_dim, hp["ngf"], hp["n_res"]))
         self.D = self.to_device(StarDiscriminator(task.image_size, self.c_dim, hp["ndf"], hp["n_layers_d"]))
         self.nets = {"G": self.G, "D": self.D}
@@ -113,17 +116,25 @@ class StarGAN(Method):
     def _onehot(self, domains: torch.Tensor) -> torch.Tensor:
         return F.one_hot(domains, self.c_dim).float()
 
+    @staticmethod
+    def _classification(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy against domain indices; against attribute vectors, BCE summed per image (the code's)."""
+        if labels.dtype.is_floating_point:
+            return F.binary_cross_entropy_with_logits(logits, labels, reduction="sum") / len(logits)
+        return F.cross_entropy(logits, labels)
+
     def train_step(self, batch, step):
         hp = self.hp
-        x, org = batch["x"], batch["domain"]
+        x = batch["x"]
+        org = batch["attrs"] if "attrs" in batch else batch["domain"]
         trg = org[torch.randperm(len(org)).to(org.device)]
-        c_org, c_trg = self._onehot(org), self._onehot(trg)
+        c_org, c_trg = (org, trg) if "attrs" in batch else (self._onehot(org), self._onehot(trg))
         losses = {}
         src_real, cls_real = self.D(x)
         fake = self.G(x, c_trg).detach()
         src_fake, _ = self.D(fake)
         losses["D_real"], losses["D_fake"] = -src_real.mean(), src_fake.mean()
-        losses["D_cls"] = F.cross_entropy(cls_real, org)
+        losses["D_cls"] = self._classification(cls_real, org)
         losses["D_gp"] = gradient_penalty(lambda z: self.D(z)[0], x, fake)
         self.optimizers["D"].zero_grad(set_to_none=True)
         (losses["D_real"] + losses["D_fake"] + hp["lambda_cls"] * losses["D_cls"]
@@ -133,7 +144,7 @@ class StarGAN(Method):
             set_requires_grad(self.D, False)
             fake = self.G(x, c_trg)
             src, cls = self.D(fake)
-            losses["G_fake"], losses["G_cls"] = -src.mean(), F.cross_entropy(cls, trg)
+            losses["G_fake"], losses["G_cls"] = -src.mean(), self._classification(cls, trg)
             losses["G_rec"] = (x - self.G(fake, c_org)).abs().mean()
             self.optimizers["G"].zero_grad(set_to_none=True)
             (losses["G_fake"] + hp["lambda_rec"] * losses["G_rec"] + hp["lambda_cls"] * losses["G_cls"]).backward()
@@ -141,6 +152,7 @@ class StarGAN(Method):
             set_requires_grad(self.D, True)
         return {k: v.item() for k, v in losses.items()}
 
-    def translate(self, x, *, source, target, mode, noise=None, reference=None):
-        c = self._onehot(torch.full((x.shape[0],), target, dtype=torch.long, device=x.device))
+    def translate(self, x, *, source, target, mode, noise=None, reference=None, attrs=None):
+        c = attrs if attrs is not None else self._onehot(torch.full((len(x),), target, dtype=torch.long,
+                                                                    device=x.device))
         return self.G(x, c)

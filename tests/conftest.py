@@ -1,5 +1,5 @@
-"""Shared fixtures: a tiny digits suite (16 px, 200 source digits) and an Inception with random weights, each
-built once per test session."""
+"""Shared fixtures: a tiny digits suite (16 px, 200 source digits), an Inception and an AlexNet (LPIPS) with random
+weights, each built once per test session."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import torchvision
 
 from bench.data.digits import DigitsConfig, build_digits
 
@@ -38,6 +39,16 @@ def random_inception(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fe.FeatureExtractorInceptionV3.load_state_dict, fe.load_state_dict_from_url = orig_load, orig_url
     torch.save(net.state_dict(), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def torch_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A torch hub cache holding AlexNet with random weights under torchvision's file name (for LPIPS)."""
+    home = tmp_path_factory.mktemp("torch_home")
+    (home / "hub" / "checkpoints").mkdir(parents=True)
+    torch.manual_seed(0)
+    torch.save(torchvision.models.alexnet().state_dict(), home / "hub" / "checkpoints" / "alexnet-owt-7be5be79.pth")
+    return home
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

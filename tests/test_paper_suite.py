@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-import torchvision
 import yaml
 from PIL import Image
 
@@ -82,16 +81,6 @@ def tasks_file(path: Path, name: str, url: str, sha256: str) -> Path:
         "name": name, "setting": "unpaired", "domains": ["horse", "zebra"], "image_size": 32, "load_size": 36,
         "flip": True, "url": url, "sha256": sha256}]}))
     return path
-
-
-@pytest.fixture(scope="module")
-def torch_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A torch hub cache holding AlexNet with random weights under torchvision's file name (for LPIPS)."""
-    home = tmp_path_factory.mktemp("torch_home")
-    (home / "hub" / "checkpoints").mkdir(parents=True)
-    torch.manual_seed(0)
-    torch.save(torchvision.models.alexnet().state_dict(), home / "hub" / "checkpoints" / "alexnet-owt-7be5be79.pth")
-    return home
 
 
 def test_the_paper_suite_runs_end_to_end_on_served_archives(served, torch_home: Path, random_inception: Path,

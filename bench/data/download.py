@@ -42,7 +42,7 @@ class DatasetEntry:
     url: str
     sha256: str | None
     archive: str  # "zip", "tar.gz", or "" where the user supplies the folder
-    layout: str  # "pix2pix", "cyclegan" or "multidomain"
+    layout: str  # "pix2pix", "cyclegan", "multidomain" or "attributes"
     size: int | None = None
     manual: str = ""  # where a dataset with no working address comes from, and how to put it in place
     build: Callable[[Path, Path], Path] | None = None  # (out, cache) → out: made from other downloads, not an archive

@@ -42,7 +42,8 @@ class BatchSampler:
     """Draws training batches: epoch-wise reshuffled indices, random crop to the image size, optional flip.
 
     Paired tasks take the same indices, crop and flip for A and B; unpaired tasks draw A and B
-    independently; multi-domain tasks draw from the union of all domains and say which domain each image is.
+    independently; multi-domain tasks draw from the union of all domains and say which domain each image is;
+    attribute tasks give each image's 0/1 attribute vector as floats (``attrs``).
     ``streams`` adds what a method asks for (``Method.batch``): a random ``target_domain`` per sample and a
     same-domain reference pair ``x_ref``, ``x_ref2`` of it (multi-domain), or ``unsupervised``, which withholds
     domain and class labels from the batch.
@@ -127,6 +128,10 @@ class BatchSampler:
 
     def _batch(self, step: int) -> dict:
         sets = self.split.sets
+        if self.split.task.setting == "attributes":
+            idx = self._indices(len(sets[0]), 0, step)
+            x, ids, _ = self._take(sets[0], idx, keyed_generator(self.seed, 95, step))
+            return {"x": x, "attrs": sets[0].attrs[idx].float().to(self.device), "ids": ids}
         if self.split.task.setting == "multidomain":
             idx = self._indices(len(self.pool), 0, step)
             x, ids, labels = self._take(self.pool, idx, keyed_generator(self.seed, 99, step))

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from bench import defaults
+from bench.data.attributes import read_attributes, take
 from bench.data.images import list_images, open_rgb, resize_center_crop, split_pair, to_tensor
 from bench.data.lazy import FileImages
 from bench.data.tasks import Task
@@ -22,12 +23,13 @@ LABELS_FILE = "labels.csv"
 @dataclass
 class ImageSet:
     """One domain's images of one split: uint8 N×3×S×S (a tensor, or FileImages that decode the indexed files on
-    demand), their ids (file stems) and optional labels."""
+    demand), their ids (file stems), optional class labels and, in attribute tasks, N×A 0/1 attributes."""
 
     domain: str
     images: torch.Tensor | FileImages
     ids: list[str]
     labels: torch.Tensor | None
+    attrs: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -70,17 +72,33 @@ def read_labels(folder: Path, files: list[Path]) -> torch.Tensor:
     return torch.tensor([table[f.name] for f in files], dtype=torch.long)
 
 
+def attribute_sets(task: Task, faces: ImageSet) -> list[ImageSet]:
+    """A split's images as the task's domains: per attribute, those without it and those with it."""
+    sets = []
+    for domain in task.domains:
+        column, value = divmod(len(sets), 2)
+        index = (faces.attrs[:, column] == value).nonzero().flatten()
+        if not len(index):
+            raise DataError(f"task {task.name!r}: no image {'with' if value else 'without'} attribute "
+                            f"{task.attributes[column]!r} in this split; each attribute needs both")
+        sets.append(ImageSet(domain, take(faces.images, index), [faces.ids[i] for i in index.tolist()], None,
+                             faces.attrs[index]))
+    return sets
+
+
 def _decode(files: list[Path], size: int, desc: str) -> list[torch.Tensor]:
     return [to_tensor(resize_center_crop(open_rgb(f), size))
             for f in progress_bar(files, desc=desc, leave=False, disable=len(files) < 500)]
 
 
-def read_domain_folder(folder: Path, domain: str, size: int, labels: bool, stream: bool = False) -> ImageSet:
-    """A folder of single images (CycleGAN and multi-domain layouts)."""
+def read_domain_folder(folder: Path, domain: str, size: int, labels: bool, stream: bool = False,
+                       attributes: tuple[str, ...] = ()) -> ImageSet:
+    """A folder of single images (CycleGAN, multi-domain and attributes layouts)."""
     files = list_images(folder)
     label_tensor = read_labels(folder, files) if labels else None
+    attrs = read_attributes(folder, files, attributes) if attributes else None
     images = FileImages(files, size) if stream else torch.stack(_decode(files, size, f"reading {folder.name}"))
-    return ImageSet(domain, images, [f.stem for f in files], label_tensor)
+    return ImageSet(domain, images, [f.stem for f in files], label_tensor, attrs)
 
 
 def read_paired_folder(folder: Path, domains: tuple[str, ...], size: int, labels: bool,
@@ -131,6 +149,10 @@ def read_split(task: Task, split: str, root: str | Path | None = None, stream: b
     size = task.load_size if split == "train" else task.image_size
     if stream is None:
         stream = (decoded_bytes(task, split, root) or 0) > defaults.STREAM_ABOVE_BYTES
+    if task.setting == "attributes":
+        folder = split_folders(task, split, base)[0]
+        faces = read_domain_folder(folder, "all", size, False, stream, task.attributes)
+        return Split(task, split, [faces] if split == "train" else attribute_sets(task, faces), paired=False)
     if task.setting == "paired":
         sets = read_paired_folder(split_folders(task, split, base)[0], task.domains, size, task.labels, task.swap_ab,
                                   stream)
@@ -143,7 +165,7 @@ def read_split(task: Task, split: str, root: str | Path | None = None, stream: b
 def split_folders(task: Task, split: str, base: Path) -> list[Path]:
     """The image folders of a split in the task's layout: one (A|B images) for paired tasks, one per domain else."""
     name = task.test_split if split == "test" else split
-    if task.setting == "paired":
+    if task.setting in ("paired", "attributes"):
         return [base / name]
     if task.setting == "unpaired":
         return [base / f"{name}A", base / f"{name}B"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from bench.data.attributes import build_celeba
 from bench.data.download import DatasetEntry, download_dataset
 from bench.data.torchvision_digits import PAIRS, build_pair, source_name
 from bench.defaults import data_root
@@ -89,3 +90,5 @@ for _name, (_a, _b) in PAIRS.items():
         _name, f"{source_name(_a)} + {source_name(_b)}", None, "", "cyclegan", build=partial(build_pair, _name),
         verified_by="torchvision's MD5s of its sources" + ("; BSDS500 recorded on first download"
                                                           if "mnistm" in (_a, _b) else "")))
+register_dataset(DatasetEntry("celeba", "torchvision.datasets.CelebA (Google Drive)", None, "", "attributes",
+                              build=build_celeba, verified_by="torchvision's MD5s of its files"))

@@ -9,8 +9,17 @@ from pathlib import Path
 from bench.defaults import data_root
 from bench.errors import ConfigError
 
-SETTINGS = ("paired", "unpaired", "multidomain")
-LAYOUTS = {"paired": "pix2pix", "unpaired": "cyclegan", "multidomain": "multidomain"}
+SETTINGS = ("paired", "unpaired", "multidomain", "attributes")
+LAYOUTS = {"paired": "pix2pix", "unpaired": "cyclegan", "multidomain": "multidomain", "attributes": "attributes"}
+MULTI_TARGET = ("multidomain", "attributes")  # settings scored as the mean over all their directions
+# StarGAN's CelebA attributes (yunjey/stargan main.py --selected_attrs); the hair colours are one-hot.
+CELEBA_ATTRIBUTES = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young")
+CELEBA_HAIR = ("Black_Hair", "Blond_Hair", "Brown_Hair")
+
+
+def attribute_domains(attributes: tuple[str, ...]) -> tuple[str, ...]:
+    """The test-set domains of an attribute task: per attribute, the images without it, then those with it."""
+    return tuple(name for a in attributes for name in (f"not_{a}", a))
 
 
 @dataclass(frozen=True)
@@ -19,7 +28,9 @@ class Task:
 
     For two-domain tasks ``domains[0]`` is the source side A and ``domains[1]`` the target side B of the
     main direction (A→B). ``board`` names the test set a task is scored on: tasks that share a test set
-    meet on one leaderboard.
+    meet on one leaderboard. An ``attributes`` task (StarGAN's CelebA) labels each image with a binary vector over
+    ``attributes``, of which those in ``exclusive`` are one-hot (hair colours); its domains are
+    ``attribute_domains(attributes)`` and direction ``(2j, 2j + 1)`` turns attribute j on, ``(2j + 1, 2j)`` off.
     """
 
     name: str
@@ -37,11 +48,20 @@ class Task:
     description: str = ""
     train_size: int | None = None  # images per training epoch (the larger domain of an unpaired set)
     test_split: str = "test"  # the folder (prefix) of the split that is scored: some sets ship only val/
+    attributes: tuple[str, ...] = ()
+    exclusive: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.setting not in SETTINGS:
             raise ConfigError(f"task {self.name!r}: setting {self.setting!r} is not one of {SETTINGS}")
-        if self.setting != "multidomain" and len(self.domains) != 2:
+        if self.setting == "attributes":
+            if not self.attributes or self.domains != attribute_domains(self.attributes):
+                raise ConfigError(f"task {self.name!r}: an attributes task names its attributes; its domains are "
+                                  "attribute_domains(attributes)")
+            if not set(self.exclusive) <= set(self.attributes):
+                raise ConfigError(f"task {self.name!r}: exclusive attributes {list(self.exclusive)} are not all "
+                                  f"among {list(self.attributes)}")
+        elif self.setting != "multidomain" and len(self.domains) != 2:
             raise ConfigError(f"task {self.name!r}: a {self.setting} task has exactly two domains")
         if self.load_size < self.image_size:
             raise ConfigError(f"task {self.name!r}: load_size {self.load_size} < image_size {self.image_size}")
@@ -54,7 +74,11 @@ class Task:
 
     @property
     def directions(self) -> list[tuple[int, int]]:
-        """Every ordered (source, target) domain pair; the first is the main direction."""
+        """Every ordered (source, target) domain pair; the first is the main direction. Attribute tasks: each
+        attribute turned on, and off where it is not one of an exclusive group."""
+        if self.setting == "attributes":
+            return [d for j, a in enumerate(self.attributes)
+                    for d in ([(2 * j, 2 * j + 1)] + ([] if a in self.exclusive else [(2 * j + 1, 2 * j)]))]
         n = len(self.domains)
         return [(s, t) for s in range(n) for t in range(n) if s != t]
 
@@ -148,6 +172,10 @@ register_task(Task("afhq", "multidomain", ("cat", "dog", "wild"), 256, 256, Fals
 register_task(Task("celeba_hq", "multidomain", ("female", "male"), 256, 256, False, True, "celeba_hq", "paper",
                    dataset="celeba_hq", test_split="val", description="CelebA-HQ, female / male (StarGAN v2; "
                    "user-supplied; scored on val)"))
+register_task(Task("celeba", "attributes", attribute_domains(CELEBA_ATTRIBUTES), 128, 128, False, True, "celeba",
+                   "paper", dataset="celeba", attributes=CELEBA_ATTRIBUTES, exclusive=CELEBA_HAIR,
+                   description="CelebA, 5 attributes: hair black / blond / brown, male, young (StarGAN; torchvision's "
+                   "download; 1,999 test images by StarGAN's split)"))
 for _name, _domains, _paper in (("mnist2usps", ("mnist", "usps"), "CoGAN, PixelDA"), ("usps2mnist", ("usps", "mnist"),
                                  "CoGAN"), ("svhn2mnist", ("svhn", "mnist"), "PixelDA's SVHN experiments"),
                                 ("mnist2mnistm", ("mnist", "mnistm"), "PixelDA")):

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from bench import defaults
-from bench.data.readers import Split, read_split
-from bench.data.tasks import Task, get_task
+from bench.data.readers import Split, attribute_sets, read_split
+from bench.data.tasks import MULTI_TARGET, Task, get_task
 from bench.errors import ConfigError
 from bench.io import read_json, write_json
 from bench.metrics.accuracy import (classifier_accuracy, clustering_accuracy, content_accuracy, has_classifier,
@@ -104,10 +104,10 @@ def _score_entry(ctx: MetricContext, test: Split, entry: dict) -> dict[str, floa
 
 
 def _summary(task: Task, directions: dict[str, dict[str, float]]) -> dict[str, float]:
-    """Two-domain tasks: the main direction (A→B); multi-domain: the mean over all directions."""
+    """Two-domain tasks: the main direction (A→B); multi-domain and attribute tasks: the mean over all directions."""
     if not directions:
         return {}
-    if task.setting != "multidomain":
+    if task.setting not in MULTI_TARGET:
         return dict(next(iter(directions.values())))
     keys = set.intersection(*(set(d) for d in directions.values()))
     return {k: sum(d[k] for d in directions.values()) / len(directions) for k in sorted(keys)}
@@ -192,12 +192,13 @@ def evaluate_floor(task_name: str, out: str | Path, *, image_size: int | None = 
     train, test = read_split(task, "train", data_root, stream=None), read_split(task, "test", data_root)
     ctx = MetricContext.for_task(task, evalnet=evalnet, inception_weights=inception_weights, device=device,
                                  cache_root=cache_root, kid_subsets=kid_subsets)
-    targets = [1, 0] if task.setting != "multidomain" else list(range(len(task.domains)))
+    targets = [1, 0] if task.setting not in MULTI_TARGET else list(range(len(task.domains)))
+    train_sets = attribute_sets(task, train.sets[0]) if task.setting == "attributes" else train.sets
     directions = {}
     gen = torch.Generator().manual_seed(seed)
     for t in targets:
         real = test.sets[t]
-        pool = train.sets[t].images
+        pool = train_sets[t].images
         fake = _resize(pool[torch.randperm(len(pool), generator=gen)[:len(real)]], task.image_size)
         scores = ctx.fid_kid(fake, real.images, t)
         if ctx.evalnet is not None and real.labels is not None:

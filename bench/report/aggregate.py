@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench.data.tasks import get_task
+from bench.data.tasks import MULTI_TARGET, get_task
 from bench.io import atomic_path, read_json
 from bench.metrics.evaluate import FLOOR
 from bench.report.published import add_published
@@ -63,10 +63,10 @@ def per_seed_table(metrics: dict[Path, dict], floors: dict[Path, dict]) -> pd.Da
 
 
 def per_direction_table(metrics: dict[Path, dict]) -> pd.DataFrame:
-    """Multi-domain tasks: every (method, mode, source → target) with its scores, mean over seeds."""
+    """Multi-domain and attribute tasks: every (method, mode, source → target) with its scores, mean over seeds."""
     rows = []
     for m in metrics.values():
-        if m["setting"] != "multidomain":
+        if m["setting"] not in MULTI_TARGET:
             continue
         for entry in m["rows"]:
             for direction, scores in entry["directions"].items():

@@ -58,5 +58,6 @@ def task_samples(task_name: str, runs: list[tuple[str, Path, str]], path: Path, 
         entry = load_translations(translations)["entries"].get(entry_key(0, 1, mode))
         if entry is not None:
             rows.append((label, entry["images"][idx]))
-    rows.append((f"real {task.domains[1]}", test.sets[1].images[idx]))
+    real = idx if test.paired else torch.linspace(0, len(test.sets[1]) - 1, COLUMNS).long()  # sets may differ in size
+    rows.append((f"real {task.domains[1]}", test.sets[1].images[real]))
     labelled_rows(rows, path, f"{task.name}: {task.domains[0]} → {task.domains[1]} (same test inputs in every row)")
