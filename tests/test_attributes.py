@@ -135,3 +135,11 @@ def test_stargan_trains_translates_and_scores_on_celeba_attributes(celeba_root: 
     assert metrics["rows"][0]["metrics"]["fid"] == pytest.approx(mean_fid)
     translations = torch.load(run / "translations.pt", weights_only=True)
     assert translations["entries"]["6>7:deterministic"]["images"].shape[1:] == (3, 32, 32)
+
+
+def test_a_streamed_attribute_split_gives_the_held_batches(celeba_root: Path) -> None:
+    task = get_task("celeba", 16)
+    held, streamed = (BatchSampler(read_split(task, "train", celeba_root, stream=s), 4, seed=3) for s in (False, True))
+    for step in (0, 5):
+        a, b = held.batch(step), streamed.batch(step)
+        assert torch.equal(a["x"], b["x"]) and torch.equal(a["attrs"], b["attrs"]) and a["ids"] == b["ids"]
