@@ -163,7 +163,8 @@ def read_split(task: Task, split: str, root: str | Path | None = None, stream: b
 
 
 def split_folders(task: Task, split: str, base: Path) -> list[Path]:
-    """The image folders of a split in the task's layout: one (A|B images) for paired tasks, one per domain else."""
+    """The image folders of a split in the task's layout: one for paired tasks (A|B images) and attribute tasks
+    (with attributes.csv), one per domain else."""
     name = task.test_split if split == "test" else split
     if task.setting in ("paired", "attributes"):
         return [base / name]
