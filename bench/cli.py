@@ -17,9 +17,9 @@ Handler = Callable[[argparse.Namespace], int | None]
 def _cmd_tasks(args: argparse.Namespace) -> None:
     from bench.data.tasks import all_tasks
 
-    rows = [(t.name, t.setting, ",".join(t.domains), str(t.image_size), "yes" if t.labels else "no", t.suite,
-             str(t.root(args.data_root)), t.description) for t in all_tasks()]
-    _table(("task", "setting", "domains", "size", "labels", "suite", "files", "description"), rows)
+    rows = [(t.name, t.setting, ",".join(t.attributes or t.domains), str(t.image_size), "yes" if t.labels else "no",
+             t.suite, str(t.root(args.data_root)), t.description) for t in all_tasks()]
+    _table(("task", "setting", "domains / attributes", "size", "labels", "suite", "files", "description"), rows)
 
 
 def _cmd_data_digits(args: argparse.Namespace) -> None:

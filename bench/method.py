@@ -163,6 +163,14 @@ class Method:
         return [f"{k}={hparams[k]!r} (paper {paper[k]!r})" for k in sorted(hparams)
                 if k in paper and k not in cls.size_hparams and hparams[k] != paper[k]]
 
+    @classmethod
+    def supervision_on(cls, task: Task) -> str:
+        """What the board says the method learns from on ``task``: domain labels are attribute vectors on attribute
+        tasks."""
+        if task.setting == "attributes" and cls.supervision == "domain labels":
+            return "attribute labels"
+        return cls.supervision
+
     # -- provided ---------------------------------------------------------------------------------
     @classmethod
     def multimodal(cls) -> bool:

@@ -127,6 +127,7 @@ def test_stargan_trains_translates_and_scores_on_celeba_attributes(celeba_root: 
                              "--kid-subsets", "2", *common], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["supervision"] == "attribute labels"
     directions = metrics["rows"][0]["directions"]
     assert list(directions) == ["not_Black_Hair→Black_Hair", "not_Blond_Hair→Blond_Hair",
                                 "not_Brown_Hair→Brown_Hair", "not_Male→Male", "Male→not_Male", "not_Young→Young",

@@ -164,7 +164,7 @@ def evaluate_run(run_dir: str | Path, translations_path: str | Path, out: str | 
     n_fake = len(entries[0]["images"]) if entries else 0
     result = {"task": task.name, "board": task.board, "method": cls.name, "seed": spec.seed, "steps": spec.steps,
               "profile": spec.profile, "notes": cls.notes(task, spec.hparams), "setting": task.setting,
-              "supervision": cls.supervision, "rows": rows, "cost": _cost(run_dir, translations),
+              "supervision": cls.supervision_on(task), "rows": rows, "cost": _cost(run_dir, translations),
               "protocol": ctx.protocol(n_real, n_fake, diversity, spec.seed)}
     write_json(out, result)
     return result
