@@ -4,7 +4,9 @@ The workflow runs once over the union of the seed sets (so both share the data a
 cores stay busy), writing its own runs/ and results/ under ``--out``; then each seed set gets its own board from
 its runs' metrics, and the script prints Spearman's ρ between the two boards' FID rankings (and content-accuracy
 rankings), each row's mean ± sd in both sets, the wall time and the machine. One row per (board, method, mode);
-a method that trains on two tasks of one board (identity) counts once.
+a method that trains on two tasks of one board (identity) counts once. It also prints the ρ to expect from the
+rows' means and seed-to-seed sds (simulated) at their spreads and at 0.8, 0.6 and 0.5 of them: how much the
+spreads must shrink for the ranking to hold.
 
     python benchmarks/rank_stability.py --profile embedded-full [--sets 0,1 2,3] [--cores 8] [--out rank-stability]
 """
@@ -27,6 +29,7 @@ from scipy.stats import spearmanr
 from bench.metrics.evaluate import FLOOR
 from bench.report.aggregate import leaderboard, per_seed_table, read_results
 from bench.report.plots import rank_per_seed
+from bench.report.stability import TARGET_RHO, expected_spearman
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = {"default": "config/config.yaml", "embedded": "config/config.yaml",
@@ -80,6 +83,17 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> tuple[float, int]:
     return float(rho), len(both)
 
 
+SPREAD_SCALES = (1.0, 0.8, 0.6, 0.5)
+
+
+def expected_stability(board: pd.DataFrame, seeds_per_set: int) -> dict[str, tuple[float, float]]:
+    """Simulated FID-rank ρ (mean, share of draws ≥ the target) from every row's mean and sd over all seeds, at
+    its spreads and at smaller ones: how far the seed-to-seed spreads must shrink for the ranking to hold."""
+    rows = board[["fid_mean", "fid_std"]].dropna(subset=["fid_mean"]).fillna(0.0)
+    return {f"{scale:g}": expected_spearman(rows["fid_mean"].to_numpy(), rows["fid_std"].to_numpy() * scale,
+                                            seeds_per_set) for scale in SPREAD_SCALES}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="embedded-full", choices=sorted(PROFILES))
@@ -105,13 +119,17 @@ def main() -> None:
     for board in sorted(set(per_seed["board"])):
         rank_per_seed(per_seed, board, out / f"rank_per_seed_{board}.png")
     print(table.round(3).to_string())
+    expected = expected_stability(board_of(per_seed, sets[0] + sets[1]), min(len(s) for s in sets))
     summary = {"profile": args.profile, "seed_sets": sets, "spearman_fid": rho_fid, "rows_fid": n_fid,
-               "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "wall_s": wall, "machine": machine(),
-               "date": time.strftime("%Y-%m-%d")}
+               "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "expected_fid_by_spread": expected,
+               "wall_s": wall, "machine": machine(), "date": time.strftime("%Y-%m-%d")}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nprofile {args.profile}: Spearman ρ of the FID ranking {rho_fid:.3f} over {n_fid} rows, "
           f"of content accuracy {rho_acc:.3f} over {n_acc} rows; workflow wall time {wall / 60:.1f} min on "
           f"{summary['machine']} ({summary['date']})")
+    for scale, (rho, share) in expected.items():
+        print(f"expected from the rows' means and sds over all seeds, spreads ×{scale}: ρ {rho:.3f}, "
+              f"ρ ≥ {TARGET_RHO} in {share:.0%} of draws")
 
 
 if __name__ == "__main__":
