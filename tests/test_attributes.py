@@ -9,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,13 @@ import torch
 import torchvision
 from PIL import Image
 
-from bench.data.attributes import CELEBA_SPLIT_SEED, build_celeba, celeba_files, edit_attributes
+from bench.data.attributes import (CELEBA_SPLIT_SEED, build_celeba, celeba_files, edit_attributes,
+                                   unpack_celeba_images)
 from bench.data.loader import BatchSampler
 from bench.data.readers import read_split
 from bench.data.tasks import get_task
 from bench.describe import describe
-from bench.errors import DataError
+from bench.errors import DataError, UnsafeArchiveError
 from methods.stargan import StarGAN
 
 NAMES = ["5_o_Clock_Shadow", "Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]  # CelebA's order
@@ -68,8 +70,29 @@ def test_a_refused_google_drive_download_says_where_to_put_the_files(monkeypatch
         raise RuntimeError("Too many users have viewed or downloaded this file recently")
 
     monkeypatch.setattr(torchvision.datasets, "CelebA", refuse)
-    with pytest.raises(DataError, match=r"Google Drive .*img_align_celeba\.zip.*" + str(tmp_path / "celeba")):
+    with pytest.raises(DataError, match=r"Google Drive .*gdown.*img_align_celeba\.zip.*" + str(tmp_path / "celeba")):
         celeba_files(tmp_path)
+
+
+def test_a_hand_placed_image_archive_is_unpacked_for_torchvision(tmp_path: Path) -> None:
+    base = tmp_path / "celeba"
+    base.mkdir()
+    with zipfile.ZipFile(base / "img_align_celeba.zip", "w") as zf:
+        zf.writestr("img_align_celeba/000001.jpg", b"jpeg bytes")
+    unpack_celeba_images(base)
+    assert (base / "img_align_celeba" / "000001.jpg").read_bytes() == b"jpeg bytes"
+    assert sorted(p.name for p in base.iterdir()) == ["img_align_celeba", "img_align_celeba.zip"]
+
+
+def test_an_image_archive_escaping_its_folder_extracts_nothing(tmp_path: Path) -> None:
+    base = tmp_path / "celeba"
+    base.mkdir()
+    with zipfile.ZipFile(base / "img_align_celeba.zip", "w") as zf:
+        zf.writestr("img_align_celeba/000001.jpg", b"jpeg bytes")
+        zf.writestr("../evil.txt", b"x")
+    with pytest.raises(UnsafeArchiveError, match="outside the target folder"):
+        unpack_celeba_images(base)
+    assert sorted(p.name for p in base.iterdir()) == ["img_align_celeba.zip"] and not (tmp_path / "evil.txt").exists()
 
 
 def test_the_test_split_is_the_images_without_and_with_each_attribute(celeba_root: Path) -> None:

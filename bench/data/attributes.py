@@ -7,11 +7,14 @@ import csv
 import os
 import random
 import shutil
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Callable
 
 import torch
 
+from bench.data.download import safe_extract
 from bench.data.lazy import FileImages
 from bench.data.tasks import Task
 from bench.errors import DataError
@@ -67,20 +70,43 @@ def edit_attributes(task: Task, attrs: torch.Tensor, target: int) -> torch.Tenso
     return out
 
 
+def unpack_celeba_images(base: Path) -> None:
+    """Extract a hand-placed ``img_align_celeba.zip`` in ``base`` (checked member by member) so that torchvision
+    finds the images in place and needs no Google Drive download (nor its ``gdown``)."""
+    archive, folder = base / "img_align_celeba.zip", base / "img_align_celeba"
+    if folder.is_dir() or not archive.is_file():
+        return
+    work = Path(tempfile.mkdtemp(prefix=".img_align_celeba-", dir=base))
+    try:
+        try:
+            safe_extract(archive, "zip", work)
+        except (zipfile.BadZipFile, EOFError, OSError) as err:
+            raise DataError(f"{archive}: the archive is truncated or corrupt ({type(err).__name__}: {err}); nothing "
+                            "was extracted") from None
+        if not (work / folder.name).is_dir():
+            raise DataError(f"{archive}: no {folder.name}/ folder inside; nothing was extracted")
+        os.replace(work / folder.name, folder)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def celeba_files(cache: Path) -> tuple[Path, list[str], torch.Tensor, list[str]]:
     """CelebA through torchvision (Google Drive, MD5-checked): its image folder, file names, N×40 0/1 attributes
     and their names."""
     import torchvision.datasets
 
+    base = cache / "celeba"
+    unpack_celeba_images(base)
     try:
         data = torchvision.datasets.CelebA(str(cache), split="all", target_type="attr", download=True)
     except (RuntimeError, OSError) as err:
         raise DataError(
-            f"CelebA could not be fetched from Google Drive ({err}); Drive often refuses large files for a while "
-            f"(daily quota). Put img_align_celeba.zip, list_attr_celeba.txt, identity_CelebA.txt, "
-            f"list_bbox_celeba.txt, list_landmarks_align_celeba.txt and list_eval_partition.txt from "
-            f"https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html in {cache / 'celeba'} and run again "
-            f"(torchvision checks their MD5s)") from None
+            f"CelebA could not be fetched from Google Drive ({err}); torchvision downloads it with gdown (`pip install "
+            f"gdown`), and Drive often refuses large files for a while (daily quota). Or put img_align_celeba.zip (or "
+            f"its img_align_celeba/ folder), list_attr_celeba.txt, identity_CelebA.txt, list_bbox_celeba.txt, "
+            f"list_landmarks_align_celeba.txt and list_eval_partition.txt from "
+            f"https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html in {base} and run again (torchvision checks the "
+            f"lists' MD5s)") from None
     names = [n for n in data.attr_names if n]
     return Path(data.root) / data.base_folder / "img_align_celeba", list(data.filename), data.attr, names
 
