@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from bench.data.tasks import Task, attribute_domains, get_task
+from bench.data.tasks import Task, get_task
 from bench.hparams import apply_overrides
 from bench.method import Method
 from bench.registry import get_method
@@ -20,8 +20,8 @@ def probe_task(setting: str, image_size: int, domains: int = 2) -> Task:
     attributes task has ``domains`` attributes."""
     if setting == "attributes":
         attributes = tuple("ABCDEFGHIJ"[:domains])
-        return Task(f"probe-{setting}", setting, attribute_domains(attributes), image_size, image_size, False, False,
-                    "", "probe", attributes=attributes)
+        return Task(f"probe-{setting}", setting, (), image_size, image_size, False, False, "", "probe",
+                    attributes=attributes)
     domains = tuple("ABCDEFGHIJ"[:max(domains, 3)]) if setting == "multidomain" else ("A", "B")
     return Task(f"probe-{setting}", setting, domains, image_size, image_size, True, False, "", "probe")
 

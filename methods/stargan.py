@@ -125,10 +125,10 @@ class StarGAN(Method):
 
     def train_step(self, batch, step):
         hp = self.hp
-        x = batch["x"]
-        org = batch["attrs"] if "attrs" in batch else batch["domain"]
+        x, attributes = batch["x"], "attrs" in batch
+        org = batch["attrs"] if attributes else batch["domain"]
         trg = org[torch.randperm(len(org)).to(org.device)]
-        c_org, c_trg = (org, trg) if "attrs" in batch else (self._onehot(org), self._onehot(trg))
+        c_org, c_trg = (org, trg) if attributes else (self._onehot(org), self._onehot(trg))
         losses = {}
         src_real, cls_real = self.D(x)
         fake = self.G(x, c_trg).detach()

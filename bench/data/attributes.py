@@ -8,14 +8,12 @@ import os
 import random
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Callable
 
 import torch
 
-from bench.data.download import safe_extract
-from bench.data.lazy import FileImages
+from bench.data.download import extract_archive
 from bench.data.tasks import Task
 from bench.errors import DataError
 from bench.progress import progress_bar
@@ -52,13 +50,6 @@ def read_attributes(folder: Path, files: list[Path], attributes: tuple[str, ...]
     return torch.tensor([table[f.name] for f in files], dtype=torch.uint8)
 
 
-def take(images: torch.Tensor | FileImages, index: torch.Tensor) -> torch.Tensor | FileImages:
-    """The images at ``index``, kept on disk if they were."""
-    if isinstance(images, FileImages):
-        return FileImages([images.files[i] for i in index.tolist()], images.size, images.half, images.swap_ab)
-    return images[index]
-
-
 def edit_attributes(task: Task, attrs: torch.Tensor, target: int) -> torch.Tensor:
     """The float target vectors of direction ``(·, target)``: each source vector with attribute ``target // 2``
     set to ``target % 2``; turning on one of an exclusive group turns the others off (StarGAN's create_labels)."""
@@ -78,11 +69,7 @@ def unpack_celeba_images(base: Path) -> None:
         return
     work = Path(tempfile.mkdtemp(prefix=".img_align_celeba-", dir=base))
     try:
-        try:
-            safe_extract(archive, "zip", work)
-        except (zipfile.BadZipFile, EOFError, OSError) as err:
-            raise DataError(f"{archive}: the archive is truncated or corrupt ({type(err).__name__}: {err}); nothing "
-                            "was extracted") from None
+        extract_archive(archive, "zip", work)
         if not (work / folder.name).is_dir():
             raise DataError(f"{archive}: no {folder.name}/ folder inside; nothing was extracted")
         os.replace(work / folder.name, folder)

@@ -146,6 +146,16 @@ def safe_extract(archive: Path, kind: str, dest: Path, name: str | None = None) 
         raise DataError(f"{name}: unknown archive kind {kind!r}")
 
 
+def extract_archive(archive: Path, kind: str, dest: Path, name: str | None = None, discarded: bool = False) -> None:
+    """``safe_extract``, with a truncated or corrupt archive stopped in one line (saying it is discarded when the
+    caller discards it)."""
+    try:
+        safe_extract(archive, kind, dest, name)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as err:
+        raise DataError(f"{name or archive}: the archive is truncated or corrupt ({type(err).__name__}: {err}); "
+                        f"{'it was discarded and ' if discarded else ''}nothing was extracted") from None
+
+
 def _lock(root: Path) -> dict:
     path = root / LOCK_FILE
     return json.loads(path.read_text()) if path.is_file() else {}
@@ -205,14 +215,10 @@ def download_dataset(entry: DatasetEntry, root: str | Path, local: str | Path | 
                                 + ("the download was discarded" if downloaded else "nothing was extracted"))
         extracted = work / "extracted"
         try:
-            safe_extract(archive, kind, extracted, source)
-        except UnsafeArchiveError:
+            extract_archive(archive, kind, extracted, source, discarded=downloaded)
+        except DataError:
             discard()
             raise
-        except (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, OSError) as err:
-            discard()
-            raise DataError(f"{source}: the archive is truncated or corrupt ({type(err).__name__}: {err}); "
-                            f"{'it was discarded and ' if downloaded else ''}nothing was extracted") from None
         children = [p for p in extracted.iterdir() if not p.name.startswith(("__MACOSX", "."))]
         tree = children[0] if len(children) == 1 and children[0].is_dir() else extracted
         missing = [folder for folder in expect if not (tree / folder).is_dir()]

@@ -62,3 +62,10 @@ class FileImages:
 def concat_images(parts: list[torch.Tensor | FileImages]) -> torch.Tensor | FileImages:
     """Concatenate the images of several sets, in memory or on disk alike."""
     return torch.cat(parts) if isinstance(parts[0], torch.Tensor) else FileImages.concat(parts)
+
+
+def select_images(images: torch.Tensor | FileImages, index: torch.Tensor) -> torch.Tensor | FileImages:
+    """The images at ``index``, in memory or still on disk alike (a subset of files is not decoded)."""
+    if isinstance(images, FileImages):
+        return FileImages([images.files[i] for i in index.tolist()], images.size, images.half, images.swap_ab)
+    return images[index]

@@ -10,9 +10,9 @@ from pathlib import Path
 import torch
 
 from bench import defaults
-from bench.data.attributes import read_attributes, take
+from bench.data.attributes import read_attributes
 from bench.data.images import list_images, open_rgb, resize_center_crop, split_pair, to_tensor
-from bench.data.lazy import FileImages
+from bench.data.lazy import FileImages, select_images
 from bench.data.tasks import Task
 from bench.errors import DataError
 from bench.progress import progress_bar
@@ -81,7 +81,7 @@ def attribute_sets(task: Task, faces: ImageSet) -> list[ImageSet]:
         if not len(index):
             raise DataError(f"task {task.name!r}: no image {'with' if value else 'without'} attribute "
                             f"{task.attributes[column]!r} in this split; each attribute needs both")
-        sets.append(ImageSet(domain, take(faces.images, index), [faces.ids[i] for i in index.tolist()], None,
+        sets.append(ImageSet(domain, select_images(faces.images, index), [faces.ids[i] for i in index.tolist()], None,
                              faces.attrs[index]))
     return sets
 

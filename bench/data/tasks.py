@@ -29,8 +29,8 @@ class Task:
     For two-domain tasks ``domains[0]`` is the source side A and ``domains[1]`` the target side B of the
     main direction (A→B). ``board`` names the test set a task is scored on: tasks that share a test set
     meet on one leaderboard. An ``attributes`` task (StarGAN's CelebA) labels each image with a binary vector over
-    ``attributes``, of which those in ``exclusive`` are one-hot (hair colours); its domains are
-    ``attribute_domains(attributes)`` and direction ``(2j, 2j + 1)`` turns attribute j on, ``(2j + 1, 2j)`` off.
+    ``attributes``, of which those in ``exclusive`` are one-hot (hair colours); it is given no domains: they are
+    ``attribute_domains(attributes)``, and direction ``(2j, 2j + 1)`` turns attribute j on, ``(2j + 1, 2j)`` off.
     """
 
     name: str
@@ -55,9 +55,10 @@ class Task:
         if self.setting not in SETTINGS:
             raise ConfigError(f"task {self.name!r}: setting {self.setting!r} is not one of {SETTINGS}")
         if self.setting == "attributes":
-            if not self.attributes or self.domains != attribute_domains(self.attributes):
-                raise ConfigError(f"task {self.name!r}: an attributes task names its attributes; its domains are "
-                                  "attribute_domains(attributes)")
+            if not self.attributes or self.domains not in ((), attribute_domains(self.attributes)):
+                raise ConfigError(f"task {self.name!r}: an attributes task names its attributes and no domains (they "
+                                  "are derived: attribute_domains(attributes))")
+            object.__setattr__(self, "domains", attribute_domains(self.attributes))
             if not set(self.exclusive) <= set(self.attributes):
                 raise ConfigError(f"task {self.name!r}: exclusive attributes {list(self.exclusive)} are not all "
                                   f"among {list(self.attributes)}")
@@ -172,7 +173,7 @@ register_task(Task("afhq", "multidomain", ("cat", "dog", "wild"), 256, 256, Fals
 register_task(Task("celeba_hq", "multidomain", ("female", "male"), 256, 256, False, True, "celeba_hq", "paper",
                    dataset="celeba_hq", test_split="val", description="CelebA-HQ, female / male (StarGAN v2; "
                    "user-supplied; scored on val)"))
-register_task(Task("celeba", "attributes", attribute_domains(CELEBA_ATTRIBUTES), 128, 128, False, True, "celeba",
+register_task(Task("celeba", "attributes", (), 128, 128, False, True, "celeba",
                    "paper", dataset="celeba", attributes=CELEBA_ATTRIBUTES, exclusive=CELEBA_HAIR,
                    description="CelebA, 5 attributes: hair black / blond / brown, male, young (StarGAN; torchvision's "
                    "download; 1,999 test images by StarGAN's split)"))
