@@ -86,17 +86,19 @@ def _cmd_train(args: argparse.Namespace) -> None:
     from bench.runtime import Numerics
     from bench.train import make_spec, train
 
-    overrides, steps, profile = {}, args.steps, args.profile
+    overrides, steps, profile, average = {}, args.steps, args.profile, args.weight_average
     if args.config:
-        from bench.suite import config_profile, method_overrides, method_steps
+        from bench.suite import config_profile, config_weight_average, method_overrides, method_steps
 
         overrides = method_overrides(args.config, args.method, args.task)
         steps = steps if steps is not None else method_steps(args.config, args.method, args.task)
         profile = profile or config_profile(args.config)
+        average = average if average is not None else config_weight_average(args.config)
     overrides.update(parse_assignments(args.set))
     profile = profile or ("embedded" if get_task(args.task).suite == "digits" else "paper")
     numerics = Numerics(args.tf32, args.autocast, args.channels_last, not args.no_cudnn_benchmark)
-    spec = make_spec(args.task, args.method, args.seed, steps, overrides, args.image_size, profile, numerics=numerics)
+    spec = make_spec(args.task, args.method, args.seed, steps, overrides, args.image_size, profile, numerics=numerics,
+                     weight_average=average or 0.0)
     if args.dry_run:
         print(json.dumps({"dry_run": True, "out": args.out, **spec.__dict__}))
         return
@@ -274,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-every", type=int, default=defaults.SAMPLE_EVERY)
     p.add_argument("--checkpoint-every", type=int, default=defaults.CHECKPOINT_EVERY)
     p.add_argument("--log-every", type=int, default=defaults.LOG_EVERY)
+    p.add_argument("--weight-average", type=float, metavar="FRACTION",
+                   help="translate and score with exponential averages of the weights spanning about this fraction "
+                        "of training (e.g. 0.1; default: the config's, else 0, off)")
     p.add_argument("--tf32", action="store_true", help="TF32 matmuls and convolutions on the GPU (changes numerics)")
     p.add_argument("--autocast", choices=("off", "bf16"), default="off", help="bf16 autocast of training steps")
     p.add_argument("--channels-last", action="store_true", help="channels-last networks and batches")

@@ -218,6 +218,10 @@ class Method:
         for b_ema, b in zip(shadow.buffers(), net.buffers()):
             b_ema.copy_(b)
 
+    def ema_sources(self) -> list[str]:
+        """The trained networks this method keeps an EMA shadow of."""
+        return sorted(set(self._ema_of.values()))
+
     def all_networks(self) -> dict[str, nn.Module]:
         return {**self.nets, **self.ema}
 

@@ -61,6 +61,11 @@ def config_profile(config: Config | str | Path) -> str:
     return str(_as_config(config).get("profile", "embedded"))
 
 
+def config_weight_average(config: Config | str | Path) -> float:
+    """The fraction of training the suite's weight averages span (``bench.averaging``); 0: no averaging."""
+    return float(_as_config(config).get("weight_average", 0.0))
+
+
 def method_overrides(config: Config | str | Path, method: str, task: str | None = None) -> dict[str, Any]:
     """The hyper-parameters the suite config sets for ``method`` (on ``task``) over the method's profile."""
     out: dict[str, Any] = {}
@@ -109,7 +114,8 @@ def plan(config: Config) -> list[Job]:
             overrides = method_overrides(config, method, task)
             steps = method_steps(config, method, task)
             try:
-                spec = make_spec(task, method, 0, steps, overrides, config.get("image_size"), profile, scale)
+                spec = make_spec(task, method, 0, steps, overrides, config.get("image_size"), profile, scale,
+                                 weight_average=config_weight_average(config))
             except BenchError as err:
                 raise ConfigError(f"config, {task} × {method}: {err}") from None
             jobs.extend(Job(task, method, int(seed), spec.steps, profile, overrides) for seed in config.get("seeds", [0]))

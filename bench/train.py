@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from bench import __version__, defaults
+from bench.averaging import WeightAverage, use_averages
 from bench.data.loader import BatchSampler, training_batches
 from bench.data.readers import Split, read_split
 from bench.data.tasks import Task, get_task
@@ -30,6 +31,7 @@ RUN_FILE = "run.json"
 CHECKPOINT = "checkpoint.pt"
 LOG_FILE = "log.jsonl"
 SUMMARY = "train_summary.json"
+AVERAGE = "average"  # the checkpoint's weight averages, where the run keeps them
 
 
 @dataclass
@@ -44,6 +46,7 @@ class RunSpec:
     hparams: dict[str, Any] = field(default_factory=dict)
     profile: str = "paper"
     numerics: dict[str, Any] = field(default_factory=dict)  # Numerics switches that differ from the defaults
+    weight_average: float = 0.0  # > 0: translate with weight averages spanning this fraction of training
 
     def resolve(self) -> tuple[Task, type[Method]]:
         return get_task(self.task, self.image_size), get_method(self.method)
@@ -51,11 +54,11 @@ class RunSpec:
 
 def make_spec(task_name: str, method_name: str, seed: int, steps: int | None, overrides: dict[str, Any],
               image_size: int | None = None, profile: str = "paper", budget_scale: float = 1.0,
-              numerics: Numerics | None = None) -> RunSpec:
+              numerics: Numerics | None = None, weight_average: float = 0.0) -> RunSpec:
     """Validate the task, method, profile, their compatibility and the overrides, before anything is trained.
 
     ``steps=None`` takes the profile's budget (the embedded figure, or the paper's epochs × images ÷ batch)
-    × ``budget_scale``.
+    × ``budget_scale``. ``weight_average`` (a fraction of training, 0 for none): see ``bench.averaging``.
     """
     task = get_task(task_name, image_size)
     cls = get_method(method_name)
@@ -64,9 +67,11 @@ def make_spec(task_name: str, method_name: str, seed: int, steps: int | None, ov
     steps = round(cls.budget(task, profile) * budget_scale) if steps is None else steps
     if steps < 0:
         raise ConfigError(f"steps must be ≥ 0; got {steps}")
+    if not 0 <= weight_average <= 1:
+        raise ConfigError(f"weight_average must lie in [0, 1] (0: off); got {weight_average}")
     default = Numerics().record()
     changed = {k: v for k, v in (numerics or Numerics()).record().items() if v != default[k]}
-    return RunSpec(task.name, cls.name, seed, int(steps), task.image_size, hp, profile, changed)
+    return RunSpec(task.name, cls.name, seed, int(steps), task.image_size, hp, profile, changed, float(weight_average))
 
 
 def load_spec(run_dir: str | Path) -> RunSpec:
@@ -96,7 +101,11 @@ def batch_sampler(spec: RunSpec, split: Split, device: torch.device) -> BatchSam
 
 def load_checkpoint(run_dir: str | Path, device: torch.device,
                     data_root: str | Path | None = None) -> tuple[RunSpec, Method, dict]:
-    """The run's spec, its method with the last checkpoint's state, and the checkpoint itself."""
+    """The run's spec, its method with the last checkpoint's state, and the checkpoint itself.
+
+    A run trained with weight averaging comes back with the averages in its networks: the weights it is evaluated
+    with (``bench.averaging``).
+    """
     spec = load_spec(run_dir)
     path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
@@ -104,6 +113,13 @@ def load_checkpoint(run_dir: str | Path, device: torch.device,
     ckpt = torch_load(path, map_location=device)
     method = build_method(spec, device, data_root)
     restore(method, ckpt, path)
+    if spec.weight_average:
+        if AVERAGE not in ckpt:
+            raise ConfigError(f"{path}: the run averages weights but its checkpoint holds no averages")
+        try:
+            use_averages(method, ckpt[AVERAGE])
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
     return spec, method, ckpt
 
 
@@ -134,8 +150,11 @@ class RunLog:
             fh.write(json.dumps(record) + "\n")
 
 
-def _save_checkpoint(out: Path, method: Method, step: int, elapsed: float) -> None:
-    torch_save({"step": step, "elapsed": elapsed, "method": method.state_dict(), "rng": rng_state()}, out / CHECKPOINT)
+def _save_checkpoint(out: Path, method: Method, step: int, elapsed: float, average: WeightAverage | None) -> None:
+    state = {"step": step, "elapsed": elapsed, "method": method.state_dict(), "rng": rng_state()}
+    if average is not None:
+        state[AVERAGE] = average.state_dict()
+    torch_save(state, out / CHECKPOINT)
 
 
 def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str | None = None,
@@ -169,10 +188,13 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
     method = build_method(spec, dev, sampler=sampler)
     for net in method.all_networks().values():
         numerics.memory_format(net)
+    average = WeightAverage(method, spec.weight_average) if spec.weight_average else None
     start, elapsed = 0, 0.0
     if has_ckpt:
         ckpt = torch_load(ckpt_path, map_location=dev)
         restore(method, ckpt, ckpt_path)
+        if average is not None:
+            average.load_state_dict(ckpt[AVERAGE])
         set_rng_state(ckpt["rng"])
         start, elapsed = int(ckpt["step"]), float(ckpt["elapsed"])
     log = RunLog(out / LOG_FILE, start if has_ckpt else None)
@@ -198,6 +220,8 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
             losses = method.train_step(numerics.memory_format(batch), step)
         method.update_ema()
         method.step_schedulers()
+        if average is not None:
+            average.update(step + 1)
         elapsed += time.perf_counter() - t0
         bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
         if bad:
@@ -222,12 +246,12 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
         if done % sample_every == 0 or done == spec.steps:
             snapshot(done)
         if done % checkpoint_every == 0 or done == spec.steps:
-            _save_checkpoint(out, method, done, elapsed)
+            _save_checkpoint(out, method, done, elapsed, average)
             last_good = done
     bar.close()
     if spec.steps == 0 or start == spec.steps:
         if not ckpt_path.is_file():
-            _save_checkpoint(out, method, spec.steps, elapsed)
+            _save_checkpoint(out, method, spec.steps, elapsed, average)
         if not (out / "samples.png").is_file():
             snapshot(spec.steps)
     summary = {

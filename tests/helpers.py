@@ -36,3 +36,16 @@ def write_multidomain_folder(root: Path, domains: tuple[str, ...], n: int = 4, s
             for i in range(n):
                 write_image(root / split / domain / f"{i}.png", (size, size), 1000 * d + 10 * i + len(split))
     return root
+
+
+def interrupt_at(monkeypatch, cls: type, step: int) -> None:
+    """Make ``cls.train_step`` raise KeyboardInterrupt at ``step`` (0-based), as a user's Ctrl-C would; undo with
+    ``monkeypatch.undo()`` or ``monkeypatch.setattr(cls, "train_step", original)``."""
+    original = cls.train_step
+
+    def interrupted(self, batch, at):
+        if at == step:
+            raise KeyboardInterrupt
+        return original(self, batch, at)
+
+    monkeypatch.setattr(cls, "train_step", interrupted)

@@ -14,6 +14,7 @@ from bench.errors import ConfigError, TrainingDiverged
 from bench.io import torch_load
 from bench.train import CHECKPOINT, make_spec, train
 from methods.cyclegan import CycleGAN
+from tests.helpers import interrupt_at
 
 
 def test_a_nan_loss_stops_the_run_and_keeps_the_last_checkpoint(digits_root: Path, tmp_path: Path,
@@ -53,13 +54,7 @@ def test_streamed_data_and_worker_processes_train_the_same_weights(digits_root: 
     spec = make_spec("hand2mnistm", "cyclegan", 0, 6, {"ngf": 4, "ndf": 4, "n_blocks": 1, "batch_size": 2}, 16)
     held = train(spec, tmp_path / "held", data_root=digits_root, progress=False, stream=False)
     original = CycleGAN.train_step
-
-    def interrupted(self, batch, step):
-        if step == 4:
-            raise KeyboardInterrupt
-        return original(self, batch, step)
-
-    monkeypatch.setattr(CycleGAN, "train_step", interrupted)
+    interrupt_at(monkeypatch, CycleGAN, 4)
     with pytest.raises(KeyboardInterrupt):  # stopped after the step-3 checkpoint, then resumed through the workers
         train(spec, tmp_path / "streamed", data_root=digits_root, progress=False, stream=True, data_workers=2,
               checkpoint_every=3)

@@ -53,7 +53,8 @@ def test_the_paper_suite_inherits_nothing_from_the_embedded_one(tmp_path: Path) 
     text = result.stdout + result.stderr
     trains = re.findall(r"bench train --task (\S+) --method (\S+) --seed \d+ \S+ \S+ --profile (\S+) --steps (\d+) "
                         r"(.*?)--data-root", text)
-    assert trains and all(profile == "paper" and "--set" not in rest for _, _, profile, _, rest in trains)
+    assert trains and all(profile == "paper" and "--set" not in rest and "--weight-average" not in rest
+                          for _, _, profile, _, rest in trains)
     # the only other flag: four DataLoader workers (it changes no batch)
     assert ("facades", "bicyclegan", "paper", "80000", "--data-workers 4") in {(t, m, p, s, r.strip()) for t, m, p, s, r in trains}
     assert "hand2mnistm" not in text and "digits" not in re.findall(r"rule (\w+):", text)
@@ -67,6 +68,19 @@ def _blobs(gen: torch.Generator, n: int, height: int) -> torch.Tensor:
         x[i, :, top:top + height, left:left + 8] = torch.randint(100, 256, (3, 1, 1), generator=gen,
                                                                  dtype=torch.uint8)
     return x
+
+
+def test_the_full_profile_scores_weight_averages_and_the_quick_one_the_last_step(tmp_path: Path) -> None:
+    def train_flags(config: str) -> list[str]:
+        result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory",
+                                 str(tmp_path / Path(config).stem), "-n", "--forceall", "-p", "--configfile",
+                                 str(REPO / config)], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return re.findall(r"python -m bench train (.*?) --data-root", result.stdout + result.stderr)
+
+    full, quick = train_flags("config/embedded-full.yaml"), train_flags("config/config.yaml")
+    assert full and all(line.endswith("--weight-average 0.1") for line in (f.strip() for f in full))
+    assert quick and not any("--weight-average" in line for line in quick)
 
 
 def test_the_pinned_network_scores_fixed_images_as_on_every_other_machine() -> None:

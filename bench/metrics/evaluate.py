@@ -70,7 +70,8 @@ class MetricContext:
         return fid_kid(fake, real, self.backbone, real_cache_name=self.cache_name(domain, len(real)),
                        cache_root=self.cache_root, kid_subsets=self.kid_subsets)
 
-    def protocol(self, n_real: int, n_fake: int, diversity: dict | None, seed: int) -> dict[str, Any]:
+    def protocol(self, n_real: int, n_fake: int, diversity: dict | None, seed: int,
+                 weight_average: float = 0.0) -> dict[str, Any]:
         record = {
             "backbone": self.backbone.name, "backbone_weights": self.backbone.weights.name,
             "backbone_sha256": self.backbone.sha256, "feature_layer": self.backbone.layer,
@@ -82,6 +83,8 @@ class MetricContext:
             "diversity_k": diversity["k"] if diversity else None, "diversity_n": diversity["n"] if diversity else None,
             "seed": seed, "versions": library_versions(),
         }
+        if weight_average:  # translations from weight averages (bench.averaging): another protocol
+            record["weight_average"] = weight_average
         record["hash"] = protocol_hash(record)
         return record
 
@@ -165,7 +168,7 @@ def evaluate_run(run_dir: str | Path, translations_path: str | Path, out: str | 
     result = {"task": task.name, "board": task.board, "method": cls.name, "seed": spec.seed, "steps": spec.steps,
               "profile": spec.profile, "notes": cls.notes(task, spec.hparams), "setting": task.setting,
               "supervision": cls.supervision_on(task), "rows": rows, "cost": _cost(run_dir, translations),
-              "protocol": ctx.protocol(n_real, n_fake, diversity, spec.seed)}
+              "protocol": ctx.protocol(n_real, n_fake, diversity, spec.seed, spec.weight_average)}
     write_json(out, result)
     return result
 

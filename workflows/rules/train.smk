@@ -13,6 +13,7 @@ rule train:
         sets=set_args,
         image=image_arg(),
         numerics=numerics_args(),
+        average=f"--weight-average {config['weight_average']}" if config.get("weight_average") else "",
         data=data_args(),
         sample_every=config.get("sample_every", 200),
         checkpoint_every=config.get("checkpoint_every", 200),
@@ -27,7 +28,8 @@ rule train:
         f"{LOGS}/benchmarks/train/{{task}}/{{method}}/seed{{seed}}.tsv"
     shell:
         "python -m bench train --task {wildcards.task} --method {wildcards.method} --seed {wildcards.seed} "
-        "--out {params.run} --profile {params.profile} --steps {params.steps} {params.sets} {params.image} {params.numerics} {params.data} "
+        "--out {params.run} --profile {params.profile} --steps {params.steps} {params.sets} {params.image} {params.numerics} {params.average} "
+        "{params.data} "
         "--data-root {DATA} "
         "--sample-every {params.sample_every} --checkpoint-every {params.checkpoint_every} "
         "--threads {params.torch_threads} --resume --quiet > {log} 2>&1"
