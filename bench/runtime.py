@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import platform
 import random
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -25,6 +27,24 @@ def pick_device(explicit: str | None = None) -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo; elsewhere what ``platform`` knows): runs record where they ran."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def describe_machine() -> str:
+    """One line naming the CPU, its core count, the GPU if any, Python and torch, for reports and benchmarks."""
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (f"{cpu_model()}, {os.cpu_count()} CPUs, {gpu}, Python {platform.python_version()}, "
+            f"torch {torch.__version__}")
 
 
 def set_threads(threads: int | None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import shutil
 import time
@@ -24,7 +25,8 @@ from bench.io import read_json, torch_load, torch_save, write_json
 from bench.method import Method
 from bench.progress import progress_bar
 from bench.registry import get_method
-from bench.runtime import Numerics, pick_device, rng_state, seed_everything, set_rng_state, set_threads
+from bench.runtime import (Numerics, cpu_model, pick_device, rng_state, seed_everything, set_rng_state,
+                           set_threads)
 from bench.samples import render_samples, sample_inputs, save_grid
 
 RUN_FILE = "run.json"
@@ -262,7 +264,7 @@ def train(spec: RunSpec, out: str | Path, *, resume: bool = False, device: str |
         "parameters": method.parameter_counts(), "roles": method.roles(),
         "inference_parameters": method.inference_parameters(),
         "peak_memory_mb": peak_memory_mb(dev), "torch": torch.__version__, "i2ibench": __version__,
-        "machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+        "machine": platform.machine(), "processor": cpu_model(), "cpus": os.cpu_count(),
     }
     write_json(out / SUMMARY, summary)
     return summary

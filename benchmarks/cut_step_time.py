@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import torch
 
 from bench.describe import probe_task
 from bench.registry import get_method
-from bench.runtime import pick_device, set_threads
+from bench.runtime import cpu_model, pick_device, set_threads
 
 METHODS = ("cyclegan", "cut", "fastcut")
 
@@ -87,7 +86,7 @@ def main() -> None:
         results[name] = json.loads(out.strip().splitlines()[-1])
     base = results["cyclegan"]
     print(f"{args.size} px, batch {args.batch}, {args.steps} timed steps after {args.warmup}, "
-          f"{base['device']}, {platform.processor() or platform.machine()}, torch {torch.__version__}")
+          f"{base['device']}, {cpu_model()}, torch {torch.__version__}")
     print(f"{'method':10} {'G params':>11} {'s/step':>8} {'× CycleGAN':>10} {'peak MiB':>9} {'× CycleGAN':>10}")
     for name, r in results.items():
         print(f"{name:10} {r['generator_params']:>11,} {r['s_per_step']:>8.3f} "

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ from bench import progress
 from bench.data.readers import read_split
 from bench.data.tasks import get_task
 from bench.registry import registry
-from bench.runtime import pick_device, seed_everything, set_threads
+from bench.runtime import cpu_model, pick_device, seed_everything, set_threads
 from bench.train import batch_sampler, build_method, make_spec, train
 
 TASKS = ("hand2mnistm", "hand2mnistm_paired", "digits3")
@@ -86,7 +85,7 @@ def main() -> None:
     set_threads(args.threads)
     progress.enabled = False
     names = args.methods or [name for name, cls in registry().items() if name != "identity"]
-    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {args.threads} thread(s), "
+    print(f"torch {torch.__version__}, {cpu_model()}, {args.threads} thread(s), "
           f"{args.steps} steps (harness: {args.short + args.steps} − {args.short}), grids and checkpoints every "
           f"{args.every}, fastest of {args.repeats}")
     print(f"{'method':<16}{'task':<20}{'bare s/step':>12}{'bench s/step':>14}{'ratio':>8}")

@@ -67,7 +67,6 @@ import importlib.util
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -77,7 +76,7 @@ from pathlib import Path
 
 import torch
 
-from bench.runtime import pick_device, set_threads
+from bench.runtime import cpu_model, pick_device, set_threads
 
 METHODS = ("cyclegan", "pix2pix", "cut", "stargan2")
 REPO_ARG = {"cyclegan": "cyclegan_pix2pix", "pix2pix": "cyclegan_pix2pix", "cut": "cut", "stargan2": "stargan2"}
@@ -458,16 +457,6 @@ def official_commit(path: str) -> str:
     return "unknown (not a git checkout)"
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def run_child(role: str, method: str, path: str | None, args: argparse.Namespace, batch: int) -> dict:
     cmd = [sys.executable, __file__, "--child", f"{role}:{method}", "--size", str(args.size), "--batch", str(batch),
            "--steps", str(args.steps), "--warmup", str(args.warmup), "--threads", str(args.threads),
@@ -541,7 +530,7 @@ def main() -> None:
         return
 
     print(f"official_step_time: {args.size} px, {args.steps} timed steps after {args.warmup}, {args.device}, "
-          f"{args.threads} threads, {cpu_name()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+          f"{args.threads} threads, {cpu_model()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
           f"cudnn.benchmark {args.cudnn_benchmark}, best of {args.repeats}")
     results, failed = {}, False
     for method in args.methods:
@@ -592,7 +581,7 @@ def main() -> None:
                   f"{r['commit']}")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": {k: v for k, v in vars(args).items() if k != "child"},
-                                               "cpu": cpu_name(), "torch": torch.__version__,
+                                               "cpu": cpu_model(), "torch": torch.__version__,
                                                "results": results}, indent=1))
     sys.exit(1 if failed else 0)
 

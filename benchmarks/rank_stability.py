@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -30,6 +28,7 @@ from bench.metrics.evaluate import FLOOR
 from bench.report.aggregate import leaderboard, per_seed_table, read_results
 from bench.report.plots import rank_per_seed
 from bench.report.stability import TARGET_RHO, expected_spearman
+from bench.runtime import describe_machine
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILES = {"default": "config/config.yaml", "embedded": "config/config.yaml",
@@ -41,18 +40,6 @@ def seed_sets(text: list[str]) -> list[list[int]]:
     if len(sets) != 2 or set(sets[0]) & set(sets[1]):
         raise SystemExit(f"--sets: give two disjoint comma-separated seed sets, e.g. 0,1 2,3; got {text}")
     return sets
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
 def run_workflow(config: dict, out: Path, cores: int, dry_run: bool = False) -> float:
@@ -122,7 +109,7 @@ def main() -> None:
     expected = expected_stability(board_of(per_seed, sets[0] + sets[1]), min(len(s) for s in sets))
     summary = {"profile": args.profile, "seed_sets": sets, "spearman_fid": rho_fid, "rows_fid": n_fid,
                "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "expected_fid_by_spread": expected,
-               "wall_s": wall, "machine": machine(), "date": time.strftime("%Y-%m-%d")}
+               "wall_s": wall, "machine": describe_machine(), "date": time.strftime("%Y-%m-%d")}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nprofile {args.profile}: Spearman ρ of the FID ranking {rho_fid:.3f} over {n_fid} rows, "
           f"of content accuracy {rho_acc:.3f} over {n_acc} rows; workflow wall time {wall / 60:.1f} min on "

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import os
 import subprocess
 import sys
@@ -149,7 +148,9 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure_reading(args.child, args.batch, args.batches, args.workers)))
         return
-    print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    from bench.runtime import describe_machine  # imports torch: the memory children run in their own processes
+
+    print(f"machine: {describe_machine()}")
     work = Path(args.work)
     t0 = time.perf_counter()
     build_split(work, args.images)

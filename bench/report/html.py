@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import platform
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from bench import __version__
 from bench.io import write_text
 from bench.report.aggregate import NOTES_LEGEND, direction_markdown, markdown
+from bench.runtime import describe_machine
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; color: #222; }
@@ -72,12 +71,6 @@ def _md_table_to_html(md: str) -> str:
     return "\n".join(out)
 
 
-def machine() -> str:
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{platform.node()} · {platform.machine()} · {platform.processor() or 'cpu'} · {gpu} · " \
-           f"Python {platform.python_version()} · torch {torch.__version__}"
-
-
 def write_report(board: pd.DataFrame, directions: pd.DataFrame, plots: list[tuple[str, Path]],
                  samples: list[tuple[str, Path]], protocols: dict[str, str], path: Path, label: str = "") -> None:
     """Write ``path`` with every image embedded, so the file can be mailed or archived on its own."""
@@ -85,7 +78,7 @@ def write_report(board: pd.DataFrame, directions: pd.DataFrame, plots: list[tupl
              f"<style>{STYLE}</style></head><body>",
              "<h1>i2ibench: image-to-image translation leaderboard</h1>",
              f"<p class='meta'>generated {dt.datetime.now().isoformat(timespec='seconds')} by i2ibench {__version__} "
-             f"on {html.escape(machine())}</p>",
+             f"on {html.escape(describe_machine())}</p>",
              "<h2>Leaderboard</h2>",
              *([f"<p class='label'><strong>{html.escape(label)}</strong></p>"] if label else []),
              "<p>Scores on each test set's held-out images; FID/KID against the real test images of the target "
