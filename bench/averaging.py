@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import copy
 
-import torch
 from torch import nn
 
 from bench.errors import ConfigError
-from bench.method import Method
+from bench.method import Method, move_towards
 
 
 def averaged_networks(method: Method) -> dict[str, nn.Module]:
@@ -29,23 +28,15 @@ class WeightAverage:
     """The averages of a method's networks (horizon h: the fraction of the steps so far that they span)."""
 
     def __init__(self, method: Method, horizon: float):
-        if not 0 < horizon <= 1:
-            raise ConfigError(f"weight_average must lie in (0, 1] (the fraction of training the average spans); "
-                              f"got {horizon}")
-        self.horizon = horizon
+        self.horizon = horizon  # validated with the run's spec (make_spec)
         self.nets = averaged_networks(method)
         self.shadows = {name: copy.deepcopy(net).requires_grad_(False) for name, net in self.nets.items()}
 
-    @torch.no_grad()
     def update(self, steps_done: int) -> None:
         """Move every average towards its network after step ``steps_done`` (1-based); buffers are copied."""
         weight = 1.0 / max(1.0, self.horizon * steps_done)
         for name, net in self.nets.items():
-            shadow = self.shadows[name]
-            for p_avg, p in zip(shadow.parameters(), net.parameters()):
-                p_avg.lerp_(p, weight)
-            for b_avg, b in zip(shadow.buffers(), net.buffers()):
-                b_avg.copy_(b)
+            move_towards(self.shadows[name], net, weight)
 
     def state_dict(self) -> dict[str, dict]:
         return {name: shadow.state_dict() for name, shadow in self.shadows.items()}

@@ -51,6 +51,15 @@ class Official:
     hparams: dict[str, Any] = field(default_factory=dict)
 
 
+@torch.no_grad()
+def move_towards(shadow: nn.Module, net: nn.Module, weight: float) -> None:
+    """One exponential-average step: shadow ← (1 − weight)·shadow + weight·net per parameter; buffers are copied."""
+    for p_avg, p in zip(shadow.parameters(), net.parameters()):
+        p_avg.lerp_(p, weight)
+    for b_avg, b in zip(shadow.buffers(), net.buffers()):
+        b_avg.copy_(b)
+
+
 class Method:
     """Base class of a translation method.
 
@@ -209,14 +218,9 @@ class Method:
         for name in self.ema:
             self.update_shadow(name)
 
-    @torch.no_grad()
     def update_shadow(self, name: str) -> None:
         """shadow ← β·shadow + (1 − β)·net for every parameter of shadow ``name``; buffers are copied."""
-        shadow, net = self.ema[name], self.nets[self._ema_of[name]]
-        for p_ema, p in zip(shadow.parameters(), net.parameters()):
-            p_ema.lerp_(p, 1.0 - self.ema_beta)
-        for b_ema, b in zip(shadow.buffers(), net.buffers()):
-            b_ema.copy_(b)
+        move_towards(self.ema[name], self.nets[self._ema_of[name]], 1.0 - self.ema_beta)
 
     def ema_sources(self) -> list[str]:
         """The trained networks this method keeps an EMA shadow of."""

@@ -40,7 +40,7 @@ def write_multidomain_folder(root: Path, domains: tuple[str, ...], n: int = 4, s
 
 def interrupt_at(monkeypatch, cls: type, step: int) -> None:
     """Make ``cls.train_step`` raise KeyboardInterrupt at ``step`` (0-based), as a user's Ctrl-C would; undo with
-    ``monkeypatch.undo()`` or ``monkeypatch.setattr(cls, "train_step", original)``."""
+    ``monkeypatch.undo()``."""
     original = cls.train_step
 
     def interrupted(self, batch, at):
