@@ -80,8 +80,11 @@ def translate_run(run_dir: str | Path, out: str | Path, *, k: int = defaults.DIV
             subset = ImageSet(src.domain, src.images[:n_diverse], src.ids[:n_diverse], None,
                               src.attrs[:n_diverse] if src.attrs is not None else None)
             k_mode = k if mode != "deterministic" else 2
-            draws = [translate_set(method, subset, refs, seed=s, desc=f"sampling {name} ({s + 1}/{k_mode})", **run)
-                     for s in range(k_mode)]
+            # seed 0 is the scored output itself (inputs and references are keyed by index, so it is the same
+            # draw); re-running it in a smaller batch could differ in the last bit and round to another level
+            draws = [(images[:n_diverse], ref_ids[:n_diverse])]
+            draws += [translate_set(method, subset, refs, seed=s, desc=f"sampling {name} ({s + 1}/{k_mode})", **run)
+                      for s in range(1, k_mode)]
             entry["samples"] = torch.stack([images for images, _ in draws], 1)
             entry["sample_reference_ids"] = [ids for _, ids in draws]
             result["entries"][entry_key(source, target, mode)] = entry
