@@ -14,7 +14,11 @@ init for G, N(0, 0.02) for D. Modes: ``latent`` (style ~ N(0, I) from the harnes
 Deviations: below 2^4 px per scale the discriminator keeps fewer layers (see ``bench.nn.munit``); AdaIN is
 computed as an instance norm with the MLP's scale and shift (the official module runs ``F.batch_norm`` on a
 reshaped batch in training mode, which is the same). Embedded profile: widths 16, MLP 64, two residual blocks,
-batch 8, 200 steps.
+batch 8, 200 steps, and the style-augmented cycle on (``recon_x_cyc_w`` 10, the official summer2winter and
+synthia2cityscape setting): without it the decoder never learns to render one domain's content with a style encoded
+from a real image, and reference-guided translations stayed worse than identity's (hand2mnistm, 600 steps, weights
+averaged, FID seeds 0/2: reference 324/458 without, 209/318 with; latent 138/242 without, 73/135 with; ~20% more
+time per step).
 """
 
 from __future__ import annotations
@@ -65,8 +69,9 @@ class MUNIT(UNIT):
     @classmethod
     def hparams(cls, task, profile="paper"):
         hp = {k: v for k, v in super().hparams(task, profile).items() if k not in UNIT_LOSSES}
-        hp.update(style_dim=8, mlp_dim=64 if profile == "embedded" else 256, recon_s_w=1.0, recon_c_w=1.0,
-                  recon_x_cyc_w=0.0)
+        embedded = profile == "embedded"
+        hp.update(style_dim=8, mlp_dim=64 if embedded else 256, recon_s_w=1.0, recon_c_w=1.0,
+                  recon_x_cyc_w=10.0 if embedded else 0.0)
         return hp
 
     def make_generator(self) -> nn.Module:
