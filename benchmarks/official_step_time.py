@@ -47,9 +47,10 @@ either is printed and makes the exit status 1.
 
     python benchmarks/official_step_time.py --cyclegan-pix2pix PATH --cut PATH --stargan2 PATH
         [--size 64] [--batch N] [--steps 3] [--warmup 1] [--threads 2] [--device cpu] [--methods cut ...]
-        [--repeats 1] [--cudnn-benchmark as-is|on|off] [--json out.json]
+        [--repeats 1] [--cudnn-benchmark as-is|on|off] [--channels-last] [--json out.json]
 
-``--batch`` defaults to each method's official default (1; StarGAN v2 8). At the papers' size on a GPU:
+``--channels-last`` lays our networks and batches out channels-last (``bench train --channels-last``); the official
+code has no such switch. ``--batch`` defaults to each method's official default (1; StarGAN v2 8). At the papers' size on a GPU:
 
     python benchmarks/official_step_time.py --cyclegan-pix2pix PATH --cut PATH --stargan2 PATH \\
         --device cuda --size 256 --steps 50 --warmup 10 --repeats 3
@@ -76,7 +77,7 @@ from pathlib import Path
 
 import torch
 
-from bench.runtime import cpu_model, pick_device, set_threads
+from bench.runtime import Numerics, cpu_model, pick_device, set_threads
 
 METHODS = ("cyclegan", "pix2pix", "cut", "stargan2")
 REPO_ARG = {"cyclegan": "cyclegan_pix2pix", "pix2pix": "cyclegan_pix2pix", "cut": "cut", "stargan2": "stargan2"}
@@ -233,7 +234,8 @@ def set_cudnn(policy: str) -> None:
 
 
 # -- ours ----------------------------------------------------------------------------------------------------------
-def measure_ours(method: str, size: int, batch: int, steps: int, warmup: int, device_name: str, cudnn: str) -> dict:
+def measure_ours(method: str, size: int, batch: int, steps: int, warmup: int, device_name: str, cudnn: str,
+                 channels_last: bool = False) -> dict:
     from bench.describe import probe_task
     from bench.method import Method
     from bench.registry import get_method
@@ -246,9 +248,12 @@ def measure_ours(method: str, size: int, batch: int, steps: int, warmup: int, de
     forced = OFFICIAL_SIZES[method]
     hp = {**paper, **forced, "batch_size": batch}
     model = cls(task, hp, device, PAPER_ITERATIONS)
-    batches = make_batches(method, size, batch, device)
+    numerics = Numerics(channels_last=channels_last)  # as `bench train --channels-last` lays out nets and batches
+    batches = [numerics.memory_format(b) for b in make_batches(method, size, batch, device)]
     if type(model).setup is not Method.setup:
         model.setup(batches[0])
+    for net in model.all_networks().values():
+        numerics.memory_format(net)
     set_cudnn(cudnn)
 
     def step(i: int) -> None:
@@ -259,7 +264,7 @@ def measure_ours(method: str, size: int, batch: int, steps: int, warmup: int, de
     s = timed(step, device, warmup, steps)
     return {"s_per_step": s, "params": model.parameter_counts(), "device": str(device), "hparams": hp,
             "overrides": {k: f"{v} (paper profile {paper.get(k)})" for k, v in forced.items() if paper.get(k) != v},
-            "cudnn_benchmark": torch.backends.cudnn.benchmark}
+            "cudnn_benchmark": torch.backends.cudnn.benchmark, "channels_last": channels_last}
 
 
 # -- official ------------------------------------------------------------------------------------------------------
@@ -461,6 +466,7 @@ def run_child(role: str, method: str, path: str | None, args: argparse.Namespace
     cmd = [sys.executable, __file__, "--child", f"{role}:{method}", "--size", str(args.size), "--batch", str(batch),
            "--steps", str(args.steps), "--warmup", str(args.warmup), "--threads", str(args.threads),
            "--device", args.device, "--cudnn-benchmark", args.cudnn_benchmark]
+    cmd += ["--channels-last"] if args.channels_last else []
     if path:
         cmd += ["--official-path", path]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -476,7 +482,7 @@ def child_main(args: argparse.Namespace) -> None:
     set_threads(args.threads)
     if role == "ours":
         result = measure_ours(method, args.size, args.batch, args.steps, args.warmup, args.device,
-                              args.cudnn_benchmark)
+                              args.cudnn_benchmark, args.channels_last)
     else:
         result = measure_official(method, args.official_path, args.size, args.batch, args.steps, args.warmup,
                                   args.device, args.cudnn_benchmark)
@@ -519,6 +525,9 @@ def main() -> None:
                         help="ours/official pairs per method, alternated; the fastest of each side is reported")
     parser.add_argument("--cudnn-benchmark", choices=("as-is", "on", "off"), default="as-is",
                         help="as-is: as each side's own code leaves it (the official code turns it on); on/off: both")
+    parser.add_argument("--channels-last", action="store_true",
+                        help="our networks and batches in channels-last layout, as `bench train --channels-last` "
+                             "(the official code has no such switch and runs contiguous tensors)")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--official-path", help=argparse.SUPPRESS)
@@ -531,7 +540,8 @@ def main() -> None:
 
     print(f"official_step_time: {args.size} px, {args.steps} timed steps after {args.warmup}, {args.device}, "
           f"{args.threads} threads, {cpu_model()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
-          f"cudnn.benchmark {args.cudnn_benchmark}, best of {args.repeats}")
+          f"cudnn.benchmark {args.cudnn_benchmark}, ours channels-last {'on' if args.channels_last else 'off'}, "
+          f"best of {args.repeats}")
     results, failed = {}, False
     for method in args.methods:
         path = getattr(args, REPO_ARG[method])
