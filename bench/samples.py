@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from torchvision.utils import make_grid, save_image
 
 from bench.data.attributes import edit_attributes
 from bench.data.loader import to_float
@@ -53,9 +52,15 @@ def render_samples(method: Method, samples: SampleInputs) -> torch.Tensor:
     columns = [samples.inputs] + ([samples.references] if ref is not None else []) + outs
     columns += [samples.truth] if samples.truth is not None else []
     rows = torch.stack(columns, 1).flatten(0, 1)
+    from torchvision.utils import make_grid  # here, not at the top: see save_grid
+
     return make_grid(rows.add(1).div(2), nrow=len(columns), padding=2, pad_value=1.0)
 
 
 def save_grid(grid: torch.Tensor, path: str | Path) -> None:
+    # torchvision is imported where a grid is drawn: importing it loads torch._dynamo (~2 s on a 2-core CPU),
+    # which every job that imports the harness would otherwise pay at start-up
+    from torchvision.utils import save_image
+
     with atomic_path(path) as tmp:
         save_image(grid, tmp, format="png")

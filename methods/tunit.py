@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torchvision.transforms import v2
 
 from bench.method import Method, Official
 from bench.nn import on_budget, r1_penalty, set_requires_grad
@@ -43,6 +42,8 @@ from bench.nn.tunit import GuidingNet, TunitDiscriminator, TunitGenerator, contr
 
 def guiding_view(x: torch.Tensor) -> torch.Tensor:
     """The code's augmentation for the guiding network's second view, drawn per image from torch's global RNG."""
+    from torchvision.transforms import v2  # here: importing torchvision costs every job ~2 s of start-up
+
     size = x.shape[-1]
     augment = v2.Compose([v2.RandomAffine(degrees=20, translate=(0.1, 0.1), shear=10),
                           v2.RandomResizedCrop(size, scale=(0.9, 1.1), ratio=(0.9, 1.1), antialias=True),

@@ -1,7 +1,10 @@
-"""Small builders for test datasets in the three on-disk layouts."""
+"""Small builders for test datasets in the three on-disk layouts, and ways to stop a training run part-way."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -49,3 +52,21 @@ def interrupt_at(monkeypatch, cls: type, step: int) -> None:
         return original(self, batch, at)
 
     monkeypatch.setattr(cls, "train_step", interrupted)
+
+
+def train_until_killed(method: str, step: int, args: list[str]) -> None:
+    """Run the CLI with ``args`` in this (child) process and SIGKILL it when ``method`` reaches ``step``, as a crash or
+    an out-of-memory kill would: nothing gets to clean up."""
+    from bench.cli import main
+    from bench.registry import get_method
+
+    cls = get_method(method)
+    original = cls.train_step
+
+    def killed(self, batch, at):
+        if at == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(self, batch, at)
+
+    cls.train_step = killed
+    sys.exit(main(args))

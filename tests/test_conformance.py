@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import shutil
-import subprocess
+import signal
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ from bench.io import torch_load
 from bench.registry import ENTRY_POINT_GROUP, get_method, registry
 from bench.train import CHECKPOINT, load_checkpoint, make_spec, train
 from bench.translate import entry_key, translate_run
+from tests.helpers import train_until_killed
 
 PLUGIN = "zz_plugin"
 PLUGIN_SOURCE = Path(__file__).parent / "plugin" / "zz_plugin_method.py"
@@ -40,19 +41,15 @@ SETTING_TASKS = {"unpaired": "hand2mnistm", "paired": "hand2mnistm_paired", "mul
 METHODS = sorted(registry()) + [PLUGIN]
 TRANSLATING = [m for m in sorted(registry()) if get_method(m).translates] + [PLUGIN]
 TRAINING = [m for m in sorted(registry()) if get_method(m).embedded_steps > 0] + [PLUGIN]
-KILL_AND_RESUME = textwrap.dedent("""
-    import os, signal, sys
-    from bench.cli import main
-    from bench.registry import get_method
-    cls, kill_at = get_method(sys.argv[1]), int(sys.argv[2])
-    original = cls.train_step
-    def killed(self, batch, step):
-        if step == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return original(self, batch, step)
-    cls.train_step = killed
-    sys.exit(main(sys.argv[3:]))
-""")
+
+
+@pytest.fixture(scope="module")
+def fork_server() -> multiprocessing.context.BaseContext:
+    """Processes forked from one server that imported torch and the harness once: a fresh interpreter per killed
+    run would pay those imports (seconds on a 2-core CPU) for every method."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["torch", "bench.cli", "bench.train", "tests.helpers"])
+    return context
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -177,16 +174,17 @@ def test_an_image_translated_alone_equals_it_translated_in_a_batch(method: str, 
 
 @pytest.mark.parametrize("method", TRAINING)
 def test_sigkill_mid_run_then_resume_gives_identical_weights(method: str, trained, digits_root: Path,
-                                                             tmp_path: Path) -> None:
+                                                             fork_server, tmp_path: Path) -> None:
     setting = _settings(method)[0]
     spec = _spec(method, setting)
     killed = tmp_path / "killed"
     args = ["train", "--task", spec.task, "--method", method, "--seed", "0", "--out", str(killed), "--steps",
             str(STEPS), "--profile", "embedded", "--image-size", str(SMOKE_SIZE), "--data-root", str(digits_root),
             "--threads", "1", "--checkpoint-every", "1", "--sample-every", str(STEPS), "--quiet", "--resume"]
-    proc = subprocess.run([sys.executable, "-c", KILL_AND_RESUME, method, "2", *args], capture_output=True,
-                          text=True)
-    assert proc.returncode == -9, proc.stderr[-2000:]
+    child = fork_server.Process(target=train_until_killed, args=(method, 2, args))
+    child.start()
+    child.join()
+    assert child.exitcode == -signal.SIGKILL, f"exit code {child.exitcode}: the run failed before step 2 (stderr above)"
     assert torch_load(killed / CHECKPOINT)["step"] == 2
     train(spec, killed, resume=True, data_root=digits_root, progress=False, threads=1, checkpoint_every=1,
           sample_every=STEPS)
