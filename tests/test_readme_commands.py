@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ README = REPO / "README.md"
 SETUP = re.compile(r"^(python3 -m venv \.venv|\. \.venv/bin/activate|pip install .+)$")
 COMMAND = re.compile(r"^(snakemake |python -m bench |python -m pytest|python benchmarks/|I2IBENCH_TASKS=)")
 TRAINS = {"train", "evalnet"}
+WRITERS = {"data", "train", "translate", "evalnet", "evaluate"}  # verbs that write under the scratch folder
 
 
 def readme_commands() -> list[str]:
@@ -41,6 +43,10 @@ def readme_commands() -> list[str]:
     prose = re.sub(r"```.*?```", "", text, flags=re.S)
     commands += [c for c in re.findall(r"`([^`\n]+)`", prose) if COMMAND.match(c) and "<" not in c]
     return list(dict.fromkeys(commands))
+
+
+def _verb(command: str) -> str:
+    return shlex.split(command)[3] if command.startswith("python") else shlex.split(command)[4]
 
 
 def _kind(command: str) -> str:
@@ -106,20 +112,29 @@ def test_the_bench_commands_run_as_written(tmp_path: Path, torch_home: Path) -> 
                          f"afhq/{split}/{domain}/0.png")
     env = {**os.environ, "TORCH_HOME": str(torch_home), "I2IBENCH_DATA": str(work / "resources" / "data")}
     env.pop("I2IBENCH_TASKS", None)
-    ran = []
-    for command in (c for c in readme_commands() if _kind(c) == "bench"):
-        verb = shlex.split(command)[3] if command.startswith("python") else shlex.split(command)[4]
-        if verb in TRAINS:
-            command += " --dry-run"
-        if verb == "translate" and not (work / "runs" / "demo" / "checkpoint.pt").is_file():
-            # the run the README's train command makes, two steps long (translate and evaluate run for real on it)
-            setup = next(c for c in readme_commands() if c.startswith("python -m bench train"))
-            assert _run(setup + " --steps 2 --quiet", work, env).returncode == 0
-        result = _run(command, work, env)
-        assert result.returncode == 0, f"{command}\n{result.stderr[-2000:]}"
-        if verb in TRAINS:
-            assert json.loads(result.stdout)["dry_run"] is True
-        ran.append(verb)
+
+    def run_in_order(commands: list[str]) -> list[str]:
+        verbs = []
+        for command in commands:
+            verb = _verb(command)
+            if verb in TRAINS:
+                command += " --dry-run"
+            if verb == "translate" and not (work / "runs" / "demo" / "checkpoint.pt").is_file():
+                # the run the README's train command makes, two steps long (translate and evaluate run for real on it)
+                setup = next(c for c in readme_commands() if c.startswith("python -m bench train"))
+                assert _run(setup + " --steps 2 --quiet", work, env).returncode == 0
+            result = _run(command, work, env)
+            assert result.returncode == 0, f"{command}\n{result.stderr[-2000:]}"
+            if verb in TRAINS:
+                assert json.loads(result.stdout)["dry_run"] is True
+            verbs.append(verb)
+        return verbs
+
+    bench = [c for c in readme_commands() if _kind(c) == "bench"]
+    # two lanes on the cores: the commands that write data and runs, in the README's order, beside those that only read
+    with ThreadPoolExecutor(2) as pool:
+        lanes = [pool.submit(run_in_order, [c for c in bench if (_verb(c) in WRITERS) == writes]) for writes in (True, False)]
+        ran = [verb for lane in lanes for verb in lane.result()]
     assert {"tasks", "methods", "data", "train", "translate", "evalnet", "evaluate", "score", "describe",
             "datasets"} <= set(ran)
     assert json.loads((work / "runs" / "demo" / "metrics.json").read_text())["method"] == "cyclegan"
@@ -130,12 +145,16 @@ def test_the_workflow_and_benchmark_commands_plan_as_written(tmp_path: Path) -> 
         (shutil.copytree if (REPO / part).is_dir() else shutil.copy)(REPO / part, tmp_path / part)
     commands = [c for c in readme_commands() if _kind(c) in ("snakemake", "benchmark")]
     assert len([c for c in commands if c.startswith("snakemake")]) >= 4
-    for command in commands:
+
+    def plan(command: str) -> subprocess.CompletedProcess:
         if command.startswith("snakemake"):
             dry = command + " -n"
         elif "rank_stability" in command:
             dry = command + f" --dry-run --out {tmp_path / 'rank'}"
         else:  # a step-time benchmark runs as written, at a smoke size (128 px takes minutes on a 2-core CPU)
             dry = command + " --size 32 --steps 1 --warmup 1"
-        result = _run(dry, tmp_path if command.startswith("snakemake") else REPO, dict(os.environ), timeout=900)
-        assert result.returncode == 0, f"{command}\n{result.stderr[-2000:]}"
+        return _run(dry, tmp_path if command.startswith("snakemake") else REPO, dict(os.environ), timeout=900)
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # each plan is one process on one core
+        for command, result in zip(commands, pool.map(plan, commands)):
+            assert result.returncode == 0, f"{command}\n{result.stderr[-2000:]}"
