@@ -106,9 +106,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 def test_a_tiny_suite_runs_through_the_slurm_profile_to_a_leaderboard(cluster: dict[str, str],
                                                                        tmp_path: Path) -> None:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    # one method: its training and the floor are the two jobs of the second level, one per CPU of the node
     config.update({"digits": {"seed": 0, "size": 16, "test_fraction": 0.2, "train_per_digit": 2, "test_per_digit": 1,
                               "max_sources": 100},
-                   "tasks": ["hand2mnistm"], "image_size": 16, "methods": ["identity", "cyclegan"],
+                   "tasks": ["hand2mnistm"], "image_size": 16, "methods": ["cyclegan"],
                    "exclude_methods": [], "metrics": {"k": 2, "n": 4, "pairs": "all", "kid_subsets": 2},
                    "method_settings": {"cyclegan": {"steps": 2, "hparams": {"ngf": 4, "ndf": 4, "n_blocks": 1}}}})
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(config))
@@ -124,10 +125,10 @@ def test_a_tiny_suite_runs_through_the_slurm_profile_to_a_leaderboard(cluster: d
         capture_output=True, text=True, timeout=600, env=cluster, cwd=REPO)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     board = pd.read_csv(tmp_path / "results" / "leaderboard.csv")
-    assert {"identity", "cyclegan"} <= set(board["method"])
+    assert "cyclegan" in set(board["method"])
     output = result.stdout + result.stderr
     submitted = re.findall(r"has been submitted with SLURM jobid (\d+)", output)
-    assert len(submitted) == 7, "data, floor, two trainings, two evaluations and publishing, each through sbatch"
+    assert len(submitted) == 5, "data, floor, training, evaluation and publishing, each through sbatch"
     assert "localrule" not in output  # nothing ran outside the cluster
     print(f"{len(submitted)} jobs through sbatch on a one-node Slurm "
           f"({subprocess.run(['sinfo', '--version'], capture_output=True, text=True).stdout.strip()})")
