@@ -41,17 +41,26 @@ def write_multidomain_folder(root: Path, domains: tuple[str, ...], n: int = 4, s
     return root
 
 
+def at_step(cls: type, step: int, stop) -> object:
+    """``cls.train_step`` wrapped to call ``stop()`` when it reaches ``step`` (0-based) instead of training."""
+    original = cls.train_step
+
+    def stopped(self, batch, at):
+        if at == step:
+            stop()
+        return original(self, batch, at)
+
+    return stopped
+
+
+def _keyboard_interrupt() -> None:
+    raise KeyboardInterrupt
+
+
 def interrupt_at(monkeypatch, cls: type, step: int) -> None:
     """Make ``cls.train_step`` raise KeyboardInterrupt at ``step`` (0-based), as a user's Ctrl-C would; undo with
     ``monkeypatch.undo()``."""
-    original = cls.train_step
-
-    def interrupted(self, batch, at):
-        if at == step:
-            raise KeyboardInterrupt
-        return original(self, batch, at)
-
-    monkeypatch.setattr(cls, "train_step", interrupted)
+    monkeypatch.setattr(cls, "train_step", at_step(cls, step, _keyboard_interrupt))
 
 
 def train_until_killed(method: str, step: int, args: list[str]) -> None:
@@ -61,12 +70,5 @@ def train_until_killed(method: str, step: int, args: list[str]) -> None:
     from bench.registry import get_method
 
     cls = get_method(method)
-    original = cls.train_step
-
-    def killed(self, batch, at):
-        if at == step:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return original(self, batch, at)
-
-    cls.train_step = killed
+    cls.train_step = at_step(cls, step, lambda: os.kill(os.getpid(), signal.SIGKILL))
     sys.exit(main(args))

@@ -3,7 +3,8 @@
 Commands come from the README's ```bash blocks and its inline code that starts a command. Set-up commands (venv,
 pip) are the ones `.ci/run` runs, so CI runs them as written; commands that would train run in their dry-run form
 (`bench train` / `bench evalnet --dry-run`, `snakemake -n`, `rank_stability.py --dry-run`), step-time benchmarks at
-a smoke size; the rest run for real in a scratch folder. The `--report` command runs for real on a tiny suite in tests/test_workflow.py.
+a smoke size; the rest run for real in a scratch folder. The `--report` command runs for real on a tiny suite in
+tests/test_workflow.py.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def test_the_bench_commands_run_as_written(tmp_path: Path, torch_home: Path) -> 
     bench = [c for c in readme_commands() if _kind(c) == "bench"]
     # two lanes on the cores: the commands that write data and runs, in the README's order, beside those that only read
     with ThreadPoolExecutor(2) as pool:
-        lanes = [pool.submit(run_in_order, [c for c in bench if (_verb(c) in WRITERS) == writes]) for writes in (True, False)]
+        lanes = [pool.submit(run_in_order, [c for c in bench if (_verb(c) in WRITERS) == writes])
+                 for writes in (True, False)]
         ran = [verb for lane in lanes for verb in lane.result()]
     assert {"tasks", "methods", "data", "train", "translate", "evalnet", "evaluate", "score", "describe",
             "datasets"} <= set(ran)

@@ -117,7 +117,7 @@ def test_a_tiny_suite_runs_through_the_slurm_profile_to_a_leaderboard(cluster: d
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(tmp_path),
          "--profile", str(REPO / "workflows" / "profiles" / "slurm"), "--jobs", "4",
-         # first status check after 7 s, not 40 (the plugin then waits 10 s longer after each check that finds no job done)
+         # first status check after 7 s, not 40 (the plugin then waits 10 s longer after each check finding none done)
          "--slurm-init-seconds-before-status-checks", "7", "--seconds-between-status-checks", "2",
          "--default-resources", "slurm_partition=main", "slurm_account=test", "runtime=10", "mem_mb=2000",
          "--set-resources", *partitions, "--set-threads", "train=1", "evaluate=1", "floor=1",  # a 2-CPU node
