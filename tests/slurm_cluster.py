@@ -8,6 +8,7 @@ most of its two minutes are the executor waiting between status checks, which th
 
 from __future__ import annotations
 
+import getpass
 import importlib.util
 import os
 import shutil
@@ -89,6 +90,12 @@ def one_node_cluster(root: Path) -> Iterator[dict[str, str]]:
             time.sleep(1)
         yield env
     finally:
+        if (root / "slurmctld.pid").is_file():  # a run stopped part-way leaves no job running after the daemons
+            subprocess.run(["scancel", "--full", "--user", getpass.getuser()], env=env, capture_output=True, timeout=30)
+            deadline = time.time() + 30
+            while time.time() < deadline and subprocess.run(["squeue", "-h"], env=env, capture_output=True,
+                                                            text=True).stdout.strip():
+                time.sleep(1)
         for name in ("slurmd", "slurmctld", "munged"):
             pid = root / f"{name}.pid"
             if pid.is_file():
