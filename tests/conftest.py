@@ -67,7 +67,7 @@ def slurm_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         try:
             run = start_tiny_suite(daemons.enter_context(one_node_cluster(root)), workdir)
         except (OSError, RuntimeError, subprocess.SubprocessError) as error:  # the Slurm test reports it
-            run = SlurmRun(None, workdir, workdir / "snakemake.out", f"the one-node Slurm could not start: {error}")
+            run = SlurmRun(None, workdir, f"the one-node Slurm could not start: {error}")
         try:
             yield run
         finally:

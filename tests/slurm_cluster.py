@@ -108,12 +108,16 @@ def one_node_cluster(root: Path) -> Iterator[dict[str, str]]:
 
 @dataclass
 class SlurmRun:
-    """The tiny suite's Snakemake run on the cluster: its process, working folder and combined output file."""
+    """The tiny suite's Snakemake run on the cluster: its process and working folder."""
 
     process: subprocess.Popen | None
     workdir: Path
-    log: Path
     error: str | None = None  # why it could not start
+
+    @property
+    def log(self) -> Path:
+        """Snakemake's output, stdout and stderr together."""
+        return self.workdir / "snakemake.out"
 
     def finish(self, timeout: float = 600) -> str:
         """Wait for the run to end and return its output."""
@@ -133,9 +137,9 @@ def start_tiny_suite(env: dict[str, str], workdir: Path) -> SlurmRun:
                    "method_settings": {"cyclegan": {"steps": 2, "hparams": {"ngf": 4, "ndf": 4, "n_blocks": 1}}}})
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(config))
     partitions = [f"{rule}:slurm_partition=main" for rule in ("train", "evaluate", "floor")]
-    log = workdir / "snakemake.out"
-    with log.open("w") as out:
-        process = subprocess.Popen(
+    run = SlurmRun(None, workdir)
+    with run.log.open("w") as out:
+        run.process = subprocess.Popen(
             [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
              "--profile", str(REPO / "workflows" / "profiles" / "slurm"), "--jobs", "4",
              # first status check after 7 s, not 40 (the plugin then waits 10 s longer after each check finding none)
@@ -144,4 +148,4 @@ def start_tiny_suite(env: dict[str, str], workdir: Path) -> SlurmRun:
              "--set-resources", *partitions, "--set-threads", "train=1", "evaluate=1", "floor=1",  # a 2-CPU node
              "--configfile", str(workdir / "tiny.yaml"), "--", "results/leaderboard.csv"],
             stdout=out, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO)
-    return SlurmRun(process, workdir, log)
+    return run

@@ -2,9 +2,9 @@
 
 Commands come from the README's ```bash blocks and its inline code that starts a command. Set-up commands (venv,
 pip) are the ones `.ci/run` runs, so CI runs them as written; commands that would train run in their dry-run form
-(`bench train` / `bench evalnet --dry-run`, `snakemake -n`, `rank_stability.py --dry-run`), step-time benchmarks at
-a smoke size; the rest run for real in a scratch folder. The `--report` command runs for real on a tiny suite in
-tests/test_workflow.py.
+(`bench train` / `bench evalnet --dry-run`, `snakemake -n`, `rank_stability.py --dry-run`), step-time benchmarks and
+the digits build at a smoke size; the rest run for real in a scratch folder. The `--report` command runs for real on
+a tiny suite in tests/test_workflow.py.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ import pytest
 
 from tests.slurm_cluster import SlurmRun, why_not
 
-pytestmark = pytest.mark.skipif(why_not() is not None, reason=why_not() or "")
+WHY_NOT = why_not()
+pytestmark = pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")
 
 
 def test_a_tiny_suite_runs_through_the_slurm_profile_to_a_leaderboard(slurm_run: SlurmRun) -> None:
