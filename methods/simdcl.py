@@ -21,7 +21,8 @@ own, which is the code's computation at batch 1. The similarity stack needs the 
 layer: where a layer has fewer than ``num_patches`` locations (below 64 px) every layer samples that many.
 Patch locations come from torch's generator. Embedded profile: ngf = ndf = 16, 6 residual blocks, F1/F2 64 wide
 and 64 patches per layer (as CUT's), batch 8, 400 steps (at 150 it scored FID 564 on hand2mnistm, above
-identity's 414; at 400, 369).
+identity's 414; at 400, 369). At 1,200 steps scored with the weight averages (the full embedded profile's settings,
+2026-12-03): FID 97, 84, 141 and 104 in seeds 0–3, content accuracy 0.77–0.83.
 """
 
 from __future__ import annotations
