@@ -22,10 +22,10 @@ CUT's as its paper epochs are: with λ_NCE 10 and no identity loss it first lear
 hand2mnistm it scored FID 651 at 100–200 steps, 523 at 400 and 327 at 1,000 (content accuracy 0.98; identity 414).
 More training does not get it further (2026-12-03, weight averages over the last tenth): at 3,000 steps FID 375,
 394, 452 and 295 in seeds 0–3, at 9,000 377 and 368 in seeds 0 and 2. Its discriminator separates real from
-translated images within a few hundred steps (LSGAN D loss 0.0001–0.06 after that, G's GAN loss ≈ 1), and the generator
-settles either on a copy of its input (seed 0: content accuracy 0.99) or on one colour scheme for every digit
-(seed 2: teal ground, red digit; content accuracy 0.29–0.41). CUT, with λ_NCE 1 and the identity NCE, scores 76–116
-in the full profile.
+translated images within a few hundred steps (LSGAN D loss 0.0001–0.06 after that, G's GAN loss ≈ 1), and the
+generator settles either on a copy of its input (seed 0: content accuracy 0.99) or on one colour scheme for every
+digit (seed 2: teal ground, red digit; content accuracy 0.29–0.41). CUT, with λ_NCE 1 and the identity NCE, scores
+76–116 in the full profile.
 """
 
 from __future__ import annotations
