@@ -98,6 +98,8 @@ def test_cut_and_fastcut_differ_as_the_official_modes() -> None:
     assert (fast["lambda_nce"], fast["nce_idt"], fast["flip_equivariance"]) == (10.0, False, True)
     assert (CUT.paper_epochs, FastCUT.paper_epochs) == (400, 200)
     assert (CUT.embedded_steps, FastCUT.embedded_steps) == (200, 1000)  # the embedded deviation its docstring names
+    embedded = FastCUT.hparams(probe_task("unpaired", 32), "embedded")
+    assert (embedded["lambda_nce"], embedded["nce_idt"], embedded["flip_equivariance"]) == (1.0, False, True)
     torch.manual_seed(0)
     assert set(_build(CUT).train_step({"A": _images(2), "B": _images(2, seed=1)}, 0)) == {"D", "G_GAN", "NCE",
                                                                                          "NCE_Y"}
