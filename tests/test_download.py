@@ -367,3 +367,27 @@ def test_a_user_supplied_archive_is_checked_for_its_layout_and_extracted(tmp_pat
     (tmp_path / "notes.txt").write_text("not an archive")
     with pytest.raises(DataError, match=r"notes\.txt: not an archive"):
         ensure_dataset("celeba_hq", root, archive=tmp_path / "notes.txt")
+
+
+def test_a_download_survives_another_one_removing_the_shared_partial_folder(server, tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    """Two fetch jobs side by side: the other one finishes and removes the empty `.downloads/` between this one's
+    making it and opening its file there (seen in a workflow run); this one makes it again and completes."""
+    url, served = server
+    archive = _zip_folder(write_cyclegan_folder(tmp_path / "src", n=2), "race2zebra")
+    (served / "race2zebra.zip").write_bytes(archive)
+    entry = DatasetEntry("race2zebra", f"{url}/race2zebra.zip", hashlib.sha256(archive).hexdigest(), "zip",
+                         "cyclegan")
+    opened, real_open = [], Path.open
+
+    def open_after_the_other_cleaned_up(self: Path, mode: str = "r", *args, **kwargs):
+        if self.name.endswith(".part") and "w" in mode and not opened:
+            opened.append(self)
+            self.parent.rmdir()  # the other job's clean-up, at the worst moment
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_after_the_other_cleaned_up)
+    root = tmp_path / "data"
+    download_dataset(entry, root)
+    assert opened and (root / "race2zebra" / "trainA").is_dir()
+    assert sorted(p.name for p in root.iterdir()) == ["race2zebra"]

@@ -7,6 +7,7 @@ archive from a mirror (the original address's path under the mirror's base URL) 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import json
@@ -21,7 +22,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import BinaryIO, Callable
 
 
 from bench.defaults import MIRROR_ENV
@@ -74,6 +75,19 @@ def _sha256_of(path: Path) -> hashlib._Hash:
     return digest
 
 
+def _open_in_folder(path: Path, mode: str, attempts: int = 5) -> BinaryIO:
+    """Open ``path`` for writing, making its folder first. Concurrent downloads share the partial-download folder
+    and each removes it once it is empty, so it can vanish between the mkdir and the open: then make it again."""
+    for attempt in range(attempts):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return path.open(mode)
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+    raise ValueError(f"attempts must be positive, got {attempts}")
+
+
 def fetch(url: str, dest: Path, desc: str, size: int | None = None) -> str:
     """Stream ``url`` into ``dest`` with a progress bar and return the SHA-256 of the whole file.
 
@@ -90,7 +104,7 @@ def fetch(url: str, dest: Path, desc: str, size: int | None = None) -> str:
             start = have if resumed else 0
             length = int(resp.headers.get("Content-Length") or 0)
             total = start + length if length else size
-            with dest.open("ab" if resumed else "wb") as out, \
+            with _open_in_folder(dest, "ab" if resumed else "wb") as out, \
                     progress_bar(total=total, initial=start, unit="B", unit_scale=True, desc=desc) as bar:
                 while chunk := resp.read(CHUNK):
                     out.write(chunk)
@@ -199,7 +213,6 @@ def download_dataset(entry: DatasetEntry, root: str | Path, local: str | Path | 
             return target
         if downloaded:
             source = source_url(entry.url) if entry.mirrored else entry.url
-            (root / PARTIAL_DIR).mkdir(exist_ok=True)
             archive, kind = root / PARTIAL_DIR / f"{entry.name}.{entry.archive}.part", entry.archive
             actual = fetch(source, archive, f"downloading {entry.name}", entry.size)
         else:
@@ -232,6 +245,6 @@ def download_dataset(entry: DatasetEntry, root: str | Path, local: str | Path | 
             write_json(root / LOCK_FILE, {**_lock(root), entry.name: actual})
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if (root / PARTIAL_DIR).is_dir() and not any((root / PARTIAL_DIR).iterdir()):
+        with contextlib.suppress(OSError):  # only when empty: another download may still be using it (or removed it)
             (root / PARTIAL_DIR).rmdir()
     return target
