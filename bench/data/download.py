@@ -75,17 +75,18 @@ def _sha256_of(path: Path) -> hashlib._Hash:
     return digest
 
 
-def _open_in_folder(path: Path, mode: str, attempts: int = 5) -> BinaryIO:
+def _open_in_folder(path: Path, mode: str) -> BinaryIO:
     """Open ``path`` for writing, making its folder first. Concurrent downloads share the partial-download folder
     and each removes it once it is empty, so it can vanish between the mkdir and the open: then make it again."""
-    for attempt in range(attempts):
+    attempts = 5
+    while True:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             return path.open(mode)
         except FileNotFoundError:
-            if attempt == attempts - 1:
+            attempts -= 1
+            if not attempts:
                 raise
-    raise ValueError(f"attempts must be positive, got {attempts}")
 
 
 def fetch(url: str, dest: Path, desc: str, size: int | None = None) -> str:
