@@ -6,7 +6,8 @@ its runs' metrics, and the script prints Spearman's ρ between the two boards' F
 rankings), each row's mean ± sd in both sets, the wall time and the machine. One row per (board, method, mode);
 a method that trains on two tasks of one board (identity) counts once. It also prints the ρ to expect from the
 rows' means and seed-to-seed sds (simulated) at their spreads and at 0.8, 0.6 and 0.5 of them: how much the
-spreads must shrink for the ranking to hold.
+spreads must shrink for the ranking to hold. Where the time went comes from the workflow's own benchmark files:
+each rule's job time, each method's (training and scoring), and how many jobs ran at once on average.
 
     python benchmarks/rank_stability.py --profile embedded-full [--sets 0,1 2,3] [--cores 8] [--out rank-stability]
 """
@@ -70,6 +71,27 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> tuple[float, int]:
     return float(rho), len(both)
 
 
+def job_seconds(logs: Path) -> pd.DataFrame:
+    """Wall seconds of every job (rule, method: None outside train and evaluate) from Snakemake's benchmark files
+    (``logs/benchmarks/<rule>[/<task>/<method>/seed<n>].tsv``, first column ``s``)."""
+    rows = []
+    for tsv in sorted((logs / "benchmarks").rglob("*.tsv")):
+        parts = tsv.relative_to(logs / "benchmarks").parts
+        rule = parts[0].removesuffix(".tsv")
+        method = parts[2] if rule in ("train", "evaluate") and len(parts) == 4 else None
+        rows.append({"rule": rule, "method": method, "s": float(pd.read_csv(tsv, sep="\t")["s"].iloc[0])})
+    return pd.DataFrame(rows, columns=["rule", "method", "s"])
+
+
+def time_spent(jobs: pd.DataFrame, wall: float) -> dict:
+    """Job seconds by rule and by method, largest first, and the mean number of jobs running at once."""
+    by = {key: jobs.groupby(key)["s"].sum().sort_values(ascending=False).round(1).to_dict()
+          for key in ("rule", "method")}
+    total = float(jobs["s"].sum())
+    return {"job_s": round(total, 1), "job_s_by_rule": by["rule"], "job_s_by_method": by["method"],
+            "jobs_at_once": round(total / wall, 2) if wall > 0 else None}
+
+
 SPREAD_SCALES = (1.0, 0.8, 0.6, 0.5)
 
 
@@ -107,9 +129,10 @@ def main() -> None:
         rank_per_seed(per_seed, board, out / f"rank_per_seed_{board}.png")
     print(table.round(3).to_string())
     expected = expected_stability(board_of(per_seed, sets[0] + sets[1]), min(len(s) for s in sets))
+    spent = time_spent(job_seconds(out / "logs"), wall)
     summary = {"profile": args.profile, "seed_sets": sets, "spearman_fid": rho_fid, "rows_fid": n_fid,
                "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "expected_fid_by_spread": expected,
-               "wall_s": wall, "machine": describe_machine(), "date": time.strftime("%Y-%m-%d")}
+               "wall_s": wall, **spent, "machine": describe_machine(), "date": time.strftime("%Y-%m-%d")}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nprofile {args.profile}: Spearman ρ of the FID ranking {rho_fid:.3f} over {n_fid} rows, "
           f"of content accuracy {rho_acc:.3f} over {n_acc} rows; workflow wall time {wall / 60:.1f} min on "
