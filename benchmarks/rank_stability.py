@@ -92,6 +92,13 @@ def time_spent(jobs: pd.DataFrame, wall: float) -> dict:
             "jobs_at_once": round(total / wall, 2) if wall > 0 else None}
 
 
+def time_line(spent: dict) -> str:
+    """One line of ``time_spent``: the total, the mean jobs at once, then each rule's and each method's seconds."""
+    return (f"job time {spent['job_s']:,.0f} s, {spent['jobs_at_once']} jobs at once on average; by rule: "
+            + ", ".join(f"{rule} {s:,.0f}" for rule, s in spent["job_s_by_rule"].items()) + "; by method: "
+            + ", ".join(f"{method} {s:,.0f}" for method, s in spent["job_s_by_method"].items()))
+
+
 SPREAD_SCALES = (1.0, 0.8, 0.6, 0.5)
 
 
@@ -137,6 +144,7 @@ def main() -> None:
     print(f"\nprofile {args.profile}: Spearman ρ of the FID ranking {rho_fid:.3f} over {n_fid} rows, "
           f"of content accuracy {rho_acc:.3f} over {n_acc} rows; workflow wall time {wall / 60:.1f} min on "
           f"{summary['machine']} ({summary['date']})")
+    print(time_line(spent))
     for scale, (rho, share) in expected.items():
         print(f"expected from the rows' means and sds over all seeds, spreads ×{scale}: ρ {rho:.3f}, "
               f"ρ ≥ {TARGET_RHO} in {share:.0%} of draws")
