@@ -71,6 +71,24 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> tuple[float, int]:
     return float(rho), len(both)
 
 
+def compare_by_board(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> dict[str, dict]:
+    """``compare`` within each board alone (ρ None under three rows): rows of one test set ranked only against each
+    other, where the pooled ρ also ranks rows of different boards together and counts a board's lone row as agreeing."""
+    boards = sorted(set(a.index.get_level_values("board")) & set(b.index.get_level_values("board")))
+    by_board = {}
+    for board in boards:
+        rho, rows = compare(a.xs(board, drop_level=False), b.xs(board, drop_level=False), metric)
+        by_board[board] = {"rho": None if rows < 3 else rho, "rows": rows}
+    return by_board
+
+
+def board_line(by_board: dict[str, dict]) -> str:
+    """One line of ``compare_by_board``."""
+    return "FID ρ within each board: " + "; ".join(
+        f"{board} {r['rho']:.3f} over {r['rows']} rows" if r["rho"] is not None else f"{board} none ({r['rows']} row{'s' * (r['rows'] != 1)})"
+        for board, r in by_board.items())
+
+
 def job_seconds(logs: Path) -> pd.DataFrame:
     """Wall seconds of every job (rule, method: None outside train and evaluate) from Snakemake's benchmark files
     (``logs/benchmarks/<rule>[/<task>/<method>/seed<n>].tsv``, first column ``s``)."""
@@ -130,6 +148,7 @@ def main() -> None:
     boards = [board_of(per_seed, s) for s in sets]
     rho_fid, n_fid = compare(*boards, "fid")
     rho_acc, n_acc = compare(*boards, "content_acc")
+    by_board = compare_by_board(*boards, "fid")
     table = pd.concat([b[["fid_mean", "fid_std", "content_acc_mean"]] for b in boards], axis=1,
                       keys=[f"seeds {s}" for s in args.sets]).sort_values((f"seeds {args.sets[0]}", "fid_mean"))
     for board in sorted(set(per_seed["board"])):
@@ -138,12 +157,14 @@ def main() -> None:
     expected = expected_stability(board_of(per_seed, sets[0] + sets[1]), min(len(s) for s in sets))
     spent = time_spent(job_seconds(out / "logs"), wall)
     summary = {"profile": args.profile, "seed_sets": sets, "spearman_fid": rho_fid, "rows_fid": n_fid,
-               "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "expected_fid_by_spread": expected,
+               "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "spearman_fid_by_board": by_board,
+               "expected_fid_by_spread": expected,
                "wall_s": wall, **spent, "machine": describe_machine(), "date": time.strftime("%Y-%m-%d")}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nprofile {args.profile}: Spearman ρ of the FID ranking {rho_fid:.3f} over {n_fid} rows, "
           f"of content accuracy {rho_acc:.3f} over {n_acc} rows; workflow wall time {wall / 60:.1f} min on "
           f"{summary['machine']} ({summary['date']})")
+    print(board_line(by_board))
     print(time_line(spent))
     for scale, (rho, share) in expected.items():
         print(f"expected from the rows' means and sds over all seeds, spreads ×{scale}: ρ {rho:.3f}, "

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from rank_stability import job_seconds, time_line, time_spent  # noqa: E402
+from rank_stability import board_line, compare, compare_by_board, job_seconds, time_line, time_spent  # noqa: E402
 
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
@@ -36,3 +37,18 @@ def test_job_time_is_summed_by_rule_and_method(tmp_path: Path) -> None:
 def test_a_run_without_benchmark_files_spent_nothing(tmp_path: Path) -> None:
     spent = time_spent(job_seconds(tmp_path), wall=10.0)
     assert spent["job_s"] == 0.0 and spent["job_s_by_method"] == {} and spent["jobs_at_once"] == 0.0
+
+
+def board(rows: dict[tuple[str, str], float]) -> pd.DataFrame:
+    index = pd.MultiIndex.from_tuples(list(rows), names=["board", "method"])
+    return pd.DataFrame({"fid_mean": list(rows.values())}, index=index)
+
+
+def test_rho_within_boards_ranks_each_board_alone() -> None:
+    a = board({("t", "m1"): 10.0, ("t", "m2"): 20.0, ("t", "m3"): 30.0, ("t", "m4"): 40.0, ("u", "identity"): 90.0})
+    b = board({("t", "m1"): 20.0, ("t", "m2"): 10.0, ("t", "m3"): 40.0, ("t", "m4"): 30.0, ("u", "identity"): 95.0})
+    pooled, rows = compare(a, b, "fid")
+    by_board = compare_by_board(a, b, "fid")
+    assert rows == 5 and pooled == pytest.approx(0.8)  # the lone row of board u agrees and lifts the pooled ρ
+    assert by_board == {"t": {"rho": pytest.approx(0.6), "rows": 4}, "u": {"rho": None, "rows": 1}}
+    assert board_line(by_board) == "FID ρ within each board: t 0.600 over 4 rows; u none (1 row)"
