@@ -6,8 +6,9 @@ its runs' metrics, and the script prints Spearman's ρ between the two boards' F
 rankings), each row's mean ± sd in both sets, the wall time and the machine. One row per (board, method, mode);
 a method that trains on two tasks of one board (identity) counts once. It also prints the ρ to expect from the
 rows' means and seed-to-seed sds (simulated) at their spreads and at 0.8, 0.6 and 0.5 of them: how much the
-spreads must shrink for the ranking to hold. Where the time went comes from the workflow's own benchmark files:
-each rule's job time, each method's (training and scoring), and how many jobs ran at once on average.
+spreads must shrink for the ranking to hold. It gives the FID ρ within each board too (the headline ρ pools them),
+and where the time went, from the workflow's own benchmark files: each rule's job time, each method's (training and
+scoring), and how many jobs ran at once on average.
 
     python benchmarks/rank_stability.py --profile embedded-full [--sets 0,1 2,3] [--cores 8] [--out rank-stability]
 """
@@ -73,7 +74,7 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> tuple[float, int]:
 
 def compare_by_board(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> dict[str, dict]:
     """``compare`` within each board alone (ρ None under three rows): rows of one test set ranked only against each
-    other, where the pooled ρ also ranks rows of different boards together and counts a board's lone row as agreeing."""
+    other, where the pooled ρ also ranks different boards' rows together and counts a board's lone row as agreeing."""
     boards = sorted(set(a.index.get_level_values("board")) & set(b.index.get_level_values("board")))
     by_board = {}
     for board in boards:
@@ -84,9 +85,9 @@ def compare_by_board(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> dict[str,
 
 def board_line(by_board: dict[str, dict]) -> str:
     """One line of ``compare_by_board``."""
-    return "FID ρ within each board: " + "; ".join(
-        f"{board} {r['rho']:.3f} over {r['rows']} rows" if r["rho"] is not None else f"{board} none ({r['rows']} row{'s' * (r['rows'] != 1)})"
-        for board, r in by_board.items())
+    parts = [f"{board} {r['rho']:.3f} over {r['rows']} rows" if r["rho"] is not None
+             else f"{board} none ({r['rows']} row{'s' * (r['rows'] != 1)})" for board, r in by_board.items()]
+    return "FID ρ within each board: " + "; ".join(parts)
 
 
 def job_seconds(logs: Path) -> pd.DataFrame:
@@ -158,8 +159,8 @@ def main() -> None:
     spent = time_spent(job_seconds(out / "logs"), wall)
     summary = {"profile": args.profile, "seed_sets": sets, "spearman_fid": rho_fid, "rows_fid": n_fid,
                "spearman_content_acc": rho_acc, "rows_content_acc": n_acc, "spearman_fid_by_board": by_board,
-               "expected_fid_by_spread": expected,
-               "wall_s": wall, **spent, "machine": describe_machine(), "date": time.strftime("%Y-%m-%d")}
+               "expected_fid_by_spread": expected, "wall_s": wall, **spent, "machine": describe_machine(),
+               "date": time.strftime("%Y-%m-%d")}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nprofile {args.profile}: Spearman ρ of the FID ranking {rho_fid:.3f} over {n_fid} rows, "
           f"of content accuracy {rho_acc:.3f} over {n_acc} rows; workflow wall time {wall / 60:.1f} min on "

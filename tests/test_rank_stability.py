@@ -30,8 +30,8 @@ def test_job_time_is_summed_by_rule_and_method(tmp_path: Path) -> None:
     assert spent["job_s_by_rule"] == {"train": 225.0, "data": 20.0, "evaluate": 10.0, "floor": 3.0, "publish": 2.0}
     assert list(spent["job_s_by_method"].items()) == [("cut", 230.0), ("identity", 5.0)]
     assert spent["jobs_at_once"] == pytest.approx(2.0)
-    assert time_line(spent) == ("job time 260 s, 2.0 jobs at once on average; by rule: train 225, data 20, evaluate 10, "
-                                "floor 3, publish 2; by method: cut 230, identity 5")
+    assert time_line(spent) == ("job time 260 s, 2.0 jobs at once on average; by rule: train 225, data 20, "
+                                "evaluate 10, floor 3, publish 2; by method: cut 230, identity 5")
 
 
 def test_a_run_without_benchmark_files_spent_nothing(tmp_path: Path) -> None:
