@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import time
@@ -73,13 +74,14 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> tuple[float, int]:
 
 
 def compare_by_board(a: pd.DataFrame, b: pd.DataFrame, metric: str) -> dict[str, dict]:
-    """``compare`` within each board alone (ρ None under three rows): rows of one test set ranked only against each
-    other, where the pooled ρ also ranks different boards' rows together and counts a board's lone row as agreeing."""
+    """``compare`` within each board alone (ρ None where ``compare`` has none): rows of one test set ranked only
+    against each other, where the pooled ρ also ranks different boards' rows together and counts a board's lone row
+    as agreeing."""
     boards = sorted(set(a.index.get_level_values("board")) & set(b.index.get_level_values("board")))
     by_board = {}
     for board in boards:
         rho, rows = compare(a.xs(board, drop_level=False), b.xs(board, drop_level=False), metric)
-        by_board[board] = {"rho": None if rows < 3 else rho, "rows": rows}
+        by_board[board] = {"rho": None if math.isnan(rho) else rho, "rows": rows}
     return by_board
 
 

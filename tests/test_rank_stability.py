@@ -1,4 +1,5 @@
-"""benchmarks/rank_stability.py's account of where a run's time went, from the workflow's benchmark files."""
+"""benchmarks/rank_stability.py's account of where a run's time went (from the workflow's benchmark files) and its
+FID ρ within each board."""
 
 from __future__ import annotations
 
